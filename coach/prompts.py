@@ -1,0 +1,43 @@
+"""Prompt templates live as files in prompts/; this module loads them and fences reference text."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+from langchain_core.prompts import PromptTemplate
+
+from coach.retrieval import Hit
+
+PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+# Anything that looks like a fence marker inside retrieved text is defanged, so it cannot close one.
+_MARKER = re.compile(r"<{2,}|>{2,}")
+
+
+@cache
+def load_prompt(name: str) -> PromptTemplate:
+    """prompts/<name>.md as a template; formatting it without a variable it names raises KeyError."""
+    return PromptTemplate.from_file(PROMPTS_DIR / f"{name}.md", encoding="utf-8")
+
+
+def render(name: str, **values: object) -> str:
+    return load_prompt(name).format(**values)
+
+
+def new_fence_id() -> str:
+    """A random code per request: text inside a passage cannot guess it to fake a closing marker."""
+    return secrets.token_hex(4)
+
+
+def fence_passages(hits: Sequence[Hit], fence_id: str) -> str:
+    """Retrieved passages as numbered, fenced reference blocks (data, never instructions)."""
+    if not hits:
+        return f"<<<REFERENCE {fence_id}>>>\n(no guidance found)\n<<<END REFERENCE {fence_id}>>>"
+    blocks = []
+    for number, hit in enumerate(hits, start=1):
+        body = _MARKER.sub("··", hit.text)
+        blocks.append(f"<<<REFERENCE {fence_id} [{number}] {hit.label}>>>\n{body}\n<<<END REFERENCE {fence_id}>>>")
+    return "\n\n".join(blocks)

@@ -1,0 +1,47 @@
+"""Wires settings into the running parts: index → retriever → model → answerer. Built once per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from langchain_core.language_models import BaseChatModel
+
+from coach.answer import Answerer
+from coach.index import GuidanceIndex, Progress, SyncReport, open_client
+from coach.models import build_chat_model, describe_model
+from coach.retrieval import Retriever
+from coach.settings import Settings
+
+
+@dataclass
+class Coach:
+    settings: Settings
+    index: GuidanceIndex
+    retriever: Retriever
+    answerer: Answerer
+    model_label: str
+
+    def sync(self, folder: Path | None = None, progress: Progress | None = None) -> SyncReport:
+        return self.index.sync(folder or self.settings.knowledge_dir, progress)
+
+    def status_line(self) -> str:
+        where = self.settings.chroma_url or str(self.settings.chroma_dir)
+        passages = self.index.count()
+        return f"Model: {self.model_label} · Index: {passages} passages in '{self.settings.collection}' at {where}"
+
+
+def build_coach(settings: Settings, model: BaseChatModel | None = None, store_dir: Path | None = None) -> Coach:
+    """A ready coach; pass `model` to use a given chat model (tests use fakes)."""
+    index = GuidanceIndex(open_client(settings, store_dir), settings.collection)
+    retriever = Retriever(index)
+    chat_model = model or build_chat_model(settings)
+    label = describe_model(settings) if model is None else f"{type(model).__name__}"
+    answerer = Answerer(
+        chat_model,
+        retriever,
+        top_k=settings.top_k,
+        context_window=settings.context_window,
+        max_answer_tokens=settings.max_answer_tokens,
+    )
+    return Coach(settings=settings, index=index, retriever=retriever, answerer=answerer, model_label=label)

@@ -1,0 +1,78 @@
+"""Settings for every part of the coach, read from COACH_* / OPENAI_* variables and an optional .env."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_data_dir() -> Path:
+    """Per-user data location (XDG on Linux), so the index and journal outlive a checkout."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "mentor-coach"
+
+
+class Settings(BaseSettings):
+    """All configuration; build with `Settings()` (environment) or `Settings(**values)` (tests)."""
+
+    model_config = SettingsConfigDict(env_prefix="COACH_", env_file=".env", extra="forbid", populate_by_name=True)
+
+    data_dir: Path = Field(default_factory=default_data_dir, description="Where the Chroma index and journal live.")
+    knowledge_dir: Path = Field(
+        default=PROJECT_ROOT / "knowledge", description="Folder of Markdown/text guidance to index."
+    )
+    collection: str = Field(default="guidance", description="Chroma collection name.")
+    chroma_url: str | None = Field(
+        default=None, description="URL of a Chroma server; unset means Chroma on disk in data_dir."
+    )
+    provider: Literal["auto", "local", "openai", "fake"] = Field(
+        default="auto",
+        description="Chat model: 'auto' uses OpenAI when a key or base URL is set, else local.",
+    )
+    local_model: Path | None = Field(
+        default=None, description="GGUF file for the local model; default: the bundled SmolLM2."
+    )
+    local_threads: int | None = Field(default=None, description="llama.cpp threads (None: auto).")
+    context_window: int = Field(default=4096, ge=512, description="Model context in tokens.")
+    max_answer_tokens: int = Field(default=384, ge=16, description="Longest answer in tokens.")
+    temperature: float = Field(default=0.3, ge=0.0, le=2.0, description="Sampling temperature.")
+    top_k: int = Field(default=4, ge=1, le=20, description="Passages retrieved per question.")
+    openai_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OPENAI_API_KEY", "COACH_OPENAI_API_KEY", "openai_api_key"),
+        description="API key for OpenAI or a compatible server.",
+    )
+    openai_base_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OPENAI_BASE_URL", "COACH_OPENAI_BASE_URL", "openai_base_url"),
+        description="Base URL of an OpenAI-compatible server (Ollama, vLLM, LM Studio, llama.cpp).",
+    )
+    openai_model: str = Field(
+        default="gpt-4o-mini",
+        validation_alias=AliasChoices("OPENAI_MODEL", "COACH_OPENAI_MODEL", "openai_model"),
+        description="Model name sent to the OpenAI-compatible server.",
+    )
+    request_timeout: float = Field(default=60.0, gt=0, description="Seconds to wait for a server.")
+    max_retries: int = Field(default=2, ge=0, le=5, description="Retries on transient errors.")
+    host: str = Field(default="127.0.0.1", description="Address the web page binds to.")
+    port: int = Field(default=7860, ge=0, le=65535, description="Port of the web page.")
+
+    def resolved_provider(self) -> str:
+        """The concrete provider 'auto' stands for."""
+        if self.provider != "auto":
+            return self.provider
+        return "openai" if (self.openai_api_key or self.openai_base_url) else "local"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    def public_summary(self) -> dict[str, Any]:
+        """Settings safe to show on the page or in logs: never the key."""
+        return self.model_dump(exclude={"openai_api_key"}, mode="json")
