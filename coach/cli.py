@@ -45,7 +45,8 @@ def cmd_index(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_search(settings: Settings, args: argparse.Namespace) -> int:
     coach = _coach(settings, args, with_model=False)
     _ensure_index(coach, settings)
-    coach.retriever.mode = args.mode
+    if args.mode:
+        coach.retriever.mode = args.mode
     hits = coach.retriever.search(args.query, k=args.k)
     if args.json:
         fields = ("text", "source", "section", "score")
@@ -90,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=4, help="how many passages (default 4)")
     p.add_argument("--json", action="store_true", help="print a JSON list of hits")
     p.add_argument("--store", help="Chroma folder (default: the data directory)")
-    p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], help="retrieval legs (default: COACH_RETRIEVAL_MODE)")
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("ask", help="ask a question; the answer streams, then its sources")

@@ -34,7 +34,7 @@ class Coach:
 def build_coach(settings: Settings, model: BaseChatModel | None = None, store_dir: Path | None = None) -> Coach:
     """A ready coach; pass `model` to use a given chat model (tests use fakes)."""
     index = GuidanceIndex(open_client(settings, store_dir), settings.collection)
-    retriever = Retriever(index)
+    retriever = Retriever(index, mode=settings.retrieval_mode)
     chat_model = model or build_chat_model(settings)
     label = describe_model(settings) if model is None else f"{type(model).__name__}"
     answerer = Answerer(

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     context_window: int = Field(default=4096, ge=512, description="Model context in tokens.")
     max_answer_tokens: int = Field(default=384, ge=16, description="Longest answer in tokens.")
     temperature: float = Field(default=0.3, ge=0.0, le=2.0, description="Sampling temperature.")
+    retrieval_mode: Literal["dense", "bm25", "hybrid"] = Field(
+        default="dense",
+        description="Retrieval legs: dense (best on bench/retrieval_eval.jsonl), BM25, or both fused by RRF.",
+    )
     top_k: int = Field(default=4, ge=1, le=20, description="Passages retrieved per question.")
     openai_api_key: SecretStr | None = Field(
         default=None,
