@@ -15,6 +15,7 @@ HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
 # all-MiniLM-L6-v2 truncates at 256 tokens; keep a margin so a chunk is always embedded whole.
 TOKEN_BUDGET = 240
 OVERLAP_TOKENS = 24
+MAX_HEADING_CHARS = 200  # a heading path this long is still well under the budget
 
 
 @dataclass(frozen=True)
@@ -59,13 +60,14 @@ def chunk_file(file: SourceFile, count_tokens: Callable[[str], int]) -> list[Chu
     """Chunks of one file, in reading order; every chunk's text fits TOKEN_BUDGET tokens."""
     chunks: list[Chunk] = []
     for section, body in _sections(file):
-        heading = f"{section}\n\n" if section else ""
-        room = TOKEN_BUDGET - count_tokens(heading)
+        heading = f"{section[:MAX_HEADING_CHARS]}\n\n" if section else ""
         splitter = RecursiveCharacterTextSplitter(
-            chunk_size=max(room, 64),
+            chunk_size=TOKEN_BUDGET - count_tokens(heading),
             chunk_overlap=OVERLAP_TOKENS,
-            length_function=count_tokens,
-            separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""],
+            # count_tokens includes [CLS] and [SEP]; charge them once per chunk, not once per merged piece.
+            length_function=lambda text: count_tokens(text) - 2,
+            # MarkdownHeaderTextSplitter turns blank lines into "  \n".
+            separators=["\n\n", "  \n", "\n", ". ", "; ", ", ", " ", ""],
         )
         for part in splitter.split_text(body):
             if not part.strip():

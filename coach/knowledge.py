@@ -22,7 +22,7 @@ class SourceFile:
 
     @property
     def is_markdown(self) -> bool:
-        return not self.source.endswith(".txt")
+        return not self.source.lower().endswith(".txt")
 
 
 @dataclass
