@@ -96,6 +96,8 @@ class LocalChatModel(BaseChatModel):
                 max_tokens=kwargs.get("max_tokens", self.max_tokens),
                 temperature=kwargs.get("temperature", self.temperature),
                 seed=self.seed,
+                # A JSON schema here makes llama.cpp constrain sampling to it (structured output).
+                response_format=kwargs.get("response_format"),
             )
             for part in parts:
                 token = part["choices"][0]["delta"].get("content") or ""
