@@ -16,6 +16,14 @@ HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
 TOKEN_BUDGET = 240
 OVERLAP_TOKENS = 24
 MAX_HEADING_CHARS = 200  # a heading path this long is still well under the budget
+_COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
+_ASKED = re.compile(r"^\s*asked:\s*", re.IGNORECASE)
+
+
+def _split_comments(body: str) -> tuple[str, str]:
+    """The body without HTML comments, and the phrasings of any `<!-- asked: a; b -->` comment in it."""
+    asked = [_ASKED.sub("", c).strip() for c in _COMMENT.findall(body) if _ASKED.match(c)]
+    return _COMMENT.sub("", body), "; ".join(a for a in asked if a)
 
 
 @dataclass(frozen=True)
@@ -28,15 +36,22 @@ class Chunk:
     section: str
     position: int
     file_sha256: str
+    asked: str = ""  # everyday phrasings of what the section answers, from <!-- asked: ... --> comments
 
-    def metadata(self, chunks_in_file: int) -> dict[str, str | int]:
+    def metadata(self, entries_in_file: int) -> dict[str, str | int]:
         return {
             "source": self.source,
             "section": self.section,
             "position": self.position,
             "file_sha256": self.file_sha256,
-            "chunks_in_file": chunks_in_file,
+            "chunks_in_file": entries_in_file,
+            "asked": self.asked,
         }
+
+    @property
+    def asked_text(self) -> str:
+        """What the second, question-side vector of this chunk embeds."""
+        return f"{self.section.split(' > ')[-1]}: {self.asked}"
 
 
 def stable_id(source: str, section: str, position: int) -> str:
@@ -59,7 +74,8 @@ def _sections(file: SourceFile) -> list[tuple[str, str]]:
 def chunk_file(file: SourceFile, count_tokens: Callable[[str], int]) -> list[Chunk]:
     """Chunks of one file, in reading order; every chunk's text fits TOKEN_BUDGET tokens."""
     chunks: list[Chunk] = []
-    for section, body in _sections(file):
+    for section, raw_body in _sections(file):
+        body, asked = _split_comments(raw_body)
         heading = f"{section[:MAX_HEADING_CHARS]}\n\n" if section else ""
         splitter = RecursiveCharacterTextSplitter(
             chunk_size=TOKEN_BUDGET - count_tokens(heading),
@@ -81,6 +97,7 @@ def chunk_file(file: SourceFile, count_tokens: Callable[[str], int]) -> list[Chu
                     section=section,
                     position=position,
                     file_sha256=file.sha256,
+                    asked=asked,
                 )
             )
     return chunks
