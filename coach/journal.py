@@ -1,0 +1,385 @@
+"""The mentoring journal: goals, mentors, meetings and action items, kept per user in one SQLite file."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, tzinfo
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+from pydantic import ValidationError
+
+from coach import journal_io
+from coach.errors import InputError
+from coach.journal_store import (
+    JOURNAL_FILENAME,
+    ActionItem,
+    Goal,
+    GoalStatus,
+    ItemStatus,
+    JournalDB,
+    JournalNotFound,
+    Meeting,
+    Mentor,
+    Owner,
+    Record,
+    describe_errors,
+    get_row,
+    insert_row,
+    next_id,
+    select_rows,
+    to_sql,
+    update_row,
+)
+
+if TYPE_CHECKING:
+    from coach.settings import Settings
+
+__all__ = ["LOCAL_USER", "UNSET", "ActionItem", "Goal", "Journal", "JournalNotFound", "Meeting", "Mentor", "Unset"]
+
+LOCAL_USER: Final = "local"
+"""The user id when there is no authentication."""
+
+
+class Unset(Enum):
+    """The type of UNSET."""
+
+    UNSET = "UNSET"
+
+
+UNSET: Final = Unset.UNSET
+"""Default of every `update_*` keyword: leave that field as it is (None can be a real value, e.g. `due=None`)."""
+
+R = TypeVar("R", bound=Record)
+
+
+def _user(user: str) -> str:
+    if not isinstance(user, str) or not user.strip() or len(user) > 320:
+        raise InputError("The journal needs a user id: a non-blank text of at most 320 characters.")
+    return user
+
+
+def _valid(model: type[R], fields: Mapping[str, Any]) -> R:
+    try:
+        return model.model_validate(dict(fields))
+    except ValidationError as exc:
+        raise InputError(f"Cannot save the {model.NOUN}: {describe_errors(exc)}") from exc
+
+
+class Journal:
+    """Every user's journal on this machine; each method reads and writes only the rows of the `user` it is given.
+
+    Ids are numbered per user and never reused. Methods raise `JournalNotFound` (a `StoreError`) for an id that is
+    not the user's, `InputError` for values that cannot be saved, and `StoreError` when the file fails.
+    Safe to share between threads; other processes may open the same file.
+    """
+
+    def __init__(
+        self, path: Path | str, *, busy_timeout: float = 5.0, clock: Callable[[], datetime] | None = None
+    ) -> None:
+        self.path = Path(path)
+        self._db = JournalDB(self.path, busy_timeout=busy_timeout)
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **options: Any) -> Journal:
+        """The journal in the data directory: `data_dir / "journal.sqlite3"`."""
+        return cls(settings.data_dir / JOURNAL_FILENAME, **options)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Group several writes (e.g. a meeting and its action items) so that all are saved or none are."""
+        with self._db.transaction():
+            yield
+
+    # Goals
+
+    def add_goal(self, user: str, text: str, *, status: GoalStatus = "active") -> Goal:
+        return self._add(user, Goal, {"text": text, "status": status})
+
+    def get_goal(self, user: str, goal_id: int) -> Goal:
+        return self._get(user, Goal, goal_id)
+
+    def list_goals(self, user: str, *, status: GoalStatus | None = None) -> list[Goal]:
+        return self._list(user, Goal, *([("status = ?", status)] if status else []))
+
+    def update_goal(
+        self, user: str, goal_id: int, *, text: str | Unset = UNSET, status: GoalStatus | Unset = UNSET
+    ) -> Goal:
+        return self._update(user, Goal, goal_id, {"text": text, "status": status})
+
+    def delete_goal(self, user: str, goal_id: int) -> None:
+        self._delete(user, Goal, goal_id)
+
+    # Mentors
+
+    def add_mentor(
+        self,
+        user: str,
+        name: str,
+        *,
+        role: str = "",
+        how_met: str = "",
+        cadence: str = "",
+        channel: str = "",
+        notes: str = "",
+    ) -> Mentor:
+        fields = {"name": name, "role": role, "how_met": how_met, "cadence": cadence, "channel": channel}
+        return self._add(user, Mentor, fields | {"notes": notes})
+
+    def get_mentor(self, user: str, mentor_id: int) -> Mentor:
+        return self._get(user, Mentor, mentor_id)
+
+    def list_mentors(self, user: str) -> list[Mentor]:
+        return self._list(user, Mentor)
+
+    def update_mentor(
+        self,
+        user: str,
+        mentor_id: int,
+        *,
+        name: str | Unset = UNSET,
+        role: str | Unset = UNSET,
+        how_met: str | Unset = UNSET,
+        cadence: str | Unset = UNSET,
+        channel: str | Unset = UNSET,
+        notes: str | Unset = UNSET,
+    ) -> Mentor:
+        changes = {"name": name, "role": role, "how_met": how_met, "cadence": cadence, "channel": channel}
+        return self._update(user, Mentor, mentor_id, changes | {"notes": notes})
+
+    def delete_mentor(self, user: str, mentor_id: int) -> None:
+        """Forget a mentor together with their meetings and action items."""
+        self._delete(user, Mentor, mentor_id)
+
+    # Meetings
+
+    def add_meeting(
+        self, user: str, mentor_id: int, starts_at: datetime, *, minutes: int = 30, agenda: str = "", notes: str = ""
+    ) -> Meeting:
+        """Record a meeting; `starts_at` must carry a time zone (a naive time is ambiguous) and is stored in UTC."""
+        with self._db.transaction() as conn:
+            get_row(conn, Mentor, _user(user), mentor_id)
+            fields = {"mentor_id": mentor_id, "starts_at": starts_at, "minutes": minutes}
+            return self._add(user, Meeting, fields | {"agenda": agenda, "notes": notes})
+
+    def get_meeting(self, user: str, meeting_id: int) -> Meeting:
+        return self._get(user, Meeting, meeting_id)
+
+    def list_meetings(self, user: str, *, mentor_id: int | None = None) -> list[Meeting]:
+        """Meetings in time order, of one mentor or of all."""
+        return self._list(user, Meeting, *self._mentor_filter(user, mentor_id), order="starts_at, id")
+
+    def last_meeting(self, user: str, mentor_id: int, *, before: datetime | None = None) -> Meeting | None:
+        """The latest meeting with this mentor that started by `before` (default: now); None if there was none."""
+        if before is not None and before.utcoffset() is None:
+            raise InputError("last_meeting needs a time with a time zone, e.g. datetime.now().astimezone().")
+        moment = to_sql(before or self._clock())
+        filters = self._mentor_filter(user, mentor_id)
+        found = self._list(user, Meeting, *filters, ("starts_at <= ?", moment), order="starts_at DESC, id DESC")
+        return found[0] if found else None
+
+    def update_meeting(
+        self,
+        user: str,
+        meeting_id: int,
+        *,
+        mentor_id: int | Unset = UNSET,
+        starts_at: datetime | Unset = UNSET,
+        minutes: int | Unset = UNSET,
+        agenda: str | Unset = UNSET,
+        notes: str | Unset = UNSET,
+    ) -> Meeting:
+        """Change a meeting; moving it to another mentor moves its action items along."""
+        with self._db.transaction() as conn:
+            if mentor_id is not UNSET:
+                get_row(conn, Mentor, _user(user), mentor_id)
+            changes = {"mentor_id": mentor_id, "starts_at": starts_at, "minutes": minutes}
+            return self._update(user, Meeting, meeting_id, changes | {"agenda": agenda, "notes": notes})
+
+    def delete_meeting(self, user: str, meeting_id: int) -> None:
+        """Delete a meeting; its action items stay (commitments outlive the record), no longer tied to it."""
+        with self._db.transaction() as conn:
+            get_row(conn, Meeting, _user(user), meeting_id)
+            conn.execute(
+                "UPDATE action_items SET meeting_id = NULL WHERE user_id = ? AND meeting_id = ?", (user, meeting_id)
+            )
+            self._delete(user, Meeting, meeting_id)
+
+    # Action items
+
+    def add_action_item(
+        self,
+        user: str,
+        text: str,
+        *,
+        owner: Owner = "me",
+        mentor_id: int | None = None,
+        meeting_id: int | None = None,
+        due: date | None = None,
+    ) -> ActionItem:
+        """Record a commitment; one from a meeting is about that meeting's mentor (filled in when not given)."""
+        with self._db.transaction() as conn:
+            fields = {"text": text, "owner": owner, "due": due, "status": "open", "done_at": None}
+            links = self._links(conn, _user(user), mentor_id, meeting_id, mentor_given=mentor_id is not None)
+            return self._add(user, ActionItem, fields | links)
+
+    def get_action_item(self, user: str, item_id: int) -> ActionItem:
+        return self._get(user, ActionItem, item_id)
+
+    def list_action_items(
+        self,
+        user: str,
+        *,
+        mentor_id: int | None = None,
+        meeting_id: int | None = None,
+        status: ItemStatus | None = None,
+    ) -> list[ActionItem]:
+        filters = [*self._mentor_filter(user, mentor_id)]
+        if meeting_id is not None:
+            self._get(user, Meeting, meeting_id)
+            filters.append(("meeting_id = ?", meeting_id))
+        if status is not None:
+            filters.append(("status = ?", status))
+        return self._list(user, ActionItem, *filters)
+
+    def open_action_items(self, user: str, mentor_id: int | None = None) -> list[ActionItem]:
+        """Open items, soonest due first and undated last."""
+        filters = self._mentor_filter(user, mentor_id)
+        return self._list(user, ActionItem, *filters, ("status = ?", "open"), order="due IS NULL, due, id")
+
+    def overdue_action_items(self, user: str, today: date) -> list[ActionItem]:
+        """Open items due before `today` (the caller's local date), most overdue first."""
+        today = today.date() if isinstance(today, datetime) else today
+        return self._list(user, ActionItem, ("status = 'open' AND due < ?", today.isoformat()), order="due, id")
+
+    def mark_done(self, user: str, item_id: int) -> ActionItem:
+        """Close an item and record when; an item already done keeps its first `done_at`."""
+        return self.update_action_item(user, item_id, status="done")
+
+    def update_action_item(
+        self,
+        user: str,
+        item_id: int,
+        *,
+        text: str | Unset = UNSET,
+        owner: Owner | Unset = UNSET,
+        mentor_id: int | Unset | None = UNSET,
+        meeting_id: int | Unset | None = UNSET,
+        due: date | Unset | None = UNSET,
+        status: ItemStatus | Unset = UNSET,
+    ) -> ActionItem:
+        """Change an item; status 'done' sets `done_at`, 'open' clears it. A new meeting brings its mentor along."""
+        user = _user(user)
+        with self._db.transaction() as conn:
+            item = get_row(conn, ActionItem, user, item_id)
+            changes: dict[str, Any] = {"text": text, "owner": owner, "due": due, "status": status}
+            if status == "done" and item.status == "open":
+                changes["done_at"] = self._clock()
+            elif status == "open":
+                changes["done_at"] = None
+            if mentor_id is not UNSET or meeting_id is not UNSET:
+                changes |= self._links(
+                    conn,
+                    user,
+                    item.mentor_id if mentor_id is UNSET else mentor_id,
+                    item.meeting_id if meeting_id is UNSET else meeting_id,
+                    mentor_given=mentor_id is not UNSET,
+                )
+            return self._update(user, ActionItem, item_id, changes)
+
+    def delete_action_item(self, user: str, item_id: int) -> None:
+        self._delete(user, ActionItem, item_id)
+
+    # Export and import
+
+    def export_json(self, user: str) -> dict[str, Any]:
+        """The user's whole journal as a JSON-ready dict: {"format": "mentor-coach-journal", "version": 1, ...}."""
+        with self._db.snapshot() as conn:
+            return journal_io.export_json(conn, _user(user))
+
+    def export_markdown(self, user: str, *, tz: tzinfo | None = None) -> str:
+        """The user's journal as a readable Markdown document; times shown in `tz` (default UTC)."""
+        with self._db.snapshot() as conn:
+            return journal_io.export_markdown(conn, _user(user), tz=tz or UTC)
+
+    def import_json(self, user: str, data: Mapping[str, Any] | str | bytes) -> dict[str, int]:
+        """REPLACE the user's journal with an export (a dict or JSON text), keeping its ids; returns row counts.
+
+        The document is validated first; any problem raises StoreError and leaves the journal as it was.
+        Other users' rows are never touched, so an export may be imported for a different user.
+        """
+        user = _user(user)
+        document = journal_io.parse_document(data)
+        with self._db.transaction() as conn:
+            return journal_io.replace_journal(conn, user, document)
+
+    # Shared steps
+
+    def _add(self, user: str, model: type[R], fields: Mapping[str, Any]) -> R:
+        user = _user(user)
+        with self._db.transaction() as conn:
+            record = _valid(model, {"id": next_id(conn, user, model.TABLE), **fields, "created_at": self._clock()})
+            insert_row(conn, user, record)
+        return record
+
+    def _get(self, user: str, model: type[R], row_id: int) -> R:
+        with self._db.snapshot() as conn:
+            return get_row(conn, model, _user(user), row_id)
+
+    def _list(self, user: str, model: type[R], *filters: tuple[str, Any], order: str = "id") -> list[R]:
+        where = " AND ".join(f"({sql})" for sql, _ in filters)
+        with self._db.snapshot() as conn:
+            return select_rows(conn, model, _user(user), where, [value for _, value in filters], order=order)
+
+    def _update(self, user: str, model: type[R], row_id: int, changes: Mapping[str, Any]) -> R:
+        user = _user(user)
+        with self._db.transaction() as conn:
+            current = get_row(conn, model, user, row_id)
+            given = {name: value for name, value in changes.items() if value is not UNSET}
+            record = _valid(model, current.model_dump() | given)
+            update_row(conn, user, record)
+        return record
+
+    def _delete(self, user: str, model: type[R], row_id: int) -> None:
+        user = _user(user)
+        with self._db.transaction() as conn:
+            cursor = conn.execute(f"DELETE FROM {model.TABLE} WHERE user_id = ? AND id = ?", (user, row_id))
+            if cursor.rowcount == 0:
+                raise JournalNotFound(f"There is no {model.NOUN} {row_id} in this journal.")
+
+    def _mentor_filter(self, user: str, mentor_id: int | None) -> list[tuple[str, Any]]:
+        """A filter on one mentor (JournalNotFound if it is not the user's), or none."""
+        if mentor_id is None:
+            return []
+        self._get(user, Mentor, mentor_id)
+        return [("mentor_id = ?", mentor_id)]
+
+    @staticmethod
+    def _links(
+        conn: sqlite3.Connection, user: str, mentor_id: int | None, meeting_id: int | None, *, mentor_given: bool
+    ) -> dict[str, int | None]:
+        """Check that the mentor and meeting are the user's and agree; a meeting's mentor fills an unnamed one."""
+        if mentor_id is not None:
+            get_row(conn, Mentor, user, mentor_id)
+        if meeting_id is not None:
+            meeting = get_row(conn, Meeting, user, meeting_id)
+            if mentor_given and mentor_id != meeting.mentor_id:
+                raise InputError(
+                    f"Meeting {meeting_id} was with mentor {meeting.mentor_id}, not {mentor_id}: an action item from "
+                    "a meeting is about that meeting's mentor. Leave mentor_id out, or set meeting_id=None."
+                )
+            mentor_id = meeting.mentor_id
+        return {"mentor_id": mentor_id, "meeting_id": meeting_id}
