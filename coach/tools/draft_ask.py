@@ -1,0 +1,416 @@
+"""Draft a first (or next) ask to a mentor: code builds a message that is always complete, the model only
+polishes its wording, and the checklist is computed from the final text, never taken from the model."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import Stemmer
+from langchain_core.language_models import BaseChatModel
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from coach.errors import InputError
+from coach.retrieval import Hit, Retriever
+from coach.tools import ToolOutput, guidance, write_with_model
+
+AskKind = Literal["first_conversation", "micro_mentoring", "ongoing"]
+Channel = Literal["email", "linkedin"]
+Variant = Literal["standard", "warmer", "shorter", "formal"]
+
+# Short emails get read: a busy person decides from the first screen whether to answer (~200 words).
+EMAIL_BODY_LIMIT = 1200
+# LinkedIn caps the note on a connection request at 300 characters. We write that note, not an InMail or a
+# message to an existing connection (longer limits), because a cold first ask usually goes with a request.
+LINKEDIN_NOTE_LIMIT = 300
+LIMITS: dict[str, int] = {"email": EMAIL_BODY_LIMIT, "linkedin": LINKEDIN_NOTE_LIMIT}
+FIRST_CONTACT = ("first_conversation", "micro_mentoring")
+ELEMENTS = ("why_this_person", "what_to_learn", "time_request", "flexibility")
+DEFAULT_VARIANTS: tuple[Variant, ...] = ("warmer", "shorter", "formal")
+_LEADS = {"how", "what", "why", "when", "where", "which", "whether", "your", "the", "a", "an", "about", "to", "more"}
+_MAX_LEN = {"mentor_name": 80, "mentor_role": 100, "admiration": 250, "goal": 250, "your_name": 80, "your_role": 100}
+
+
+class AskRequest(BaseModel):
+    """What the mentee wants to ask, and how."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    mentor_name: str = Field(description="The person you are writing to, e.g. 'Priya Raman'.")
+    mentor_role: str = Field(description="Their role, as it would follow 'your work as', e.g. 'head of product'.")
+    admiration: str = Field(
+        description="What you admire in their work, as it would follow 'I admire', e.g. 'your ProductCamp talk'."
+    )
+    goal: str = Field(description="What you want to learn, as it would follow 'I'd love to learn', e.g. 'how you…'.")
+    ask_kind: AskKind = Field("first_conversation", description="One first chat, one focused question, or ongoing.")
+    minutes: int = Field(20, description="The time you ask for, in minutes (5–60): small and concrete.")
+    channel: Channel = Field("email", description="'email' or 'linkedin' (a connection note, 300 characters).")
+    variant: Variant = Field("standard", description="Tone: standard, warmer, shorter or formal.")
+    your_name: str | None = Field(None, description="Your name, for the introduction and the sign-off.")
+    your_role: str | None = Field(None, description="Your role, as it would follow 'I'm Sam,', e.g. 'a support lead'.")
+
+    @field_validator(*_MAX_LEN)
+    @classmethod
+    def _text(cls, value: str | None, info: ValidationInfo) -> str | None:
+        name = info.field_name
+        value = (value or "") if name.endswith("name") else (value or "").rstrip(" .;:,!")
+        if not value:
+            if name.startswith("your_"):
+                return None
+            raise ValueError(f"{name.replace('_', ' ')} is required: the message is built from it.")
+        if len(value) > _MAX_LEN[name]:
+            raise ValueError(
+                f"{name.replace('_', ' ')} is {len(value)} characters; keep it under {_MAX_LEN[name]} so the "
+                "message stays short."
+            )
+        if name in ("admiration", "goal") and value.split()[0].lower() in _LEADS:
+            value = value[0].lower() + value[1:]  # it continues a sentence: "I'd love to learn how…"
+        return value
+
+    @field_validator("minutes")
+    @classmethod
+    def _minutes(cls, value: int) -> int:
+        if not 5 <= value <= 60:
+            raise ValueError(f"Ask for 5 to 60 minutes (got {value}): a small, concrete request is easier to accept.")
+        return value
+
+    @property
+    def limit(self) -> int:
+        return LIMITS[self.channel]
+
+
+# ---- the checklist: computed from the text, so it is true whoever wrote the text -------------------------
+
+_STEMMER = Stemmer.Stemmer("english")
+# Function words and the skeleton's own words never count as evidence that a phrase is in the text.
+# fmt: off
+_STOP = set(_STEMMER.stemWords([
+    "the", "and", "for", "with", "from", "are", "was", "were", "been", "your", "you", "our", "their", "they", "its",
+    "this", "that", "these", "those", "how", "what", "why", "when", "who", "which", "about", "into", "over", "under",
+    "more", "most", "very", "really", "just", "especially", "before", "after", "while", "also", "much", "some", "any",
+    "all", "can", "will", "would", "could", "like", "love", "hope", "want", "help", "learn", "admire", "follow", "work",
+    "role", "call", "chat", "minute", "time", "schedule", "thank", "please", "great", "interest", "particular",
+]))
+# fmt: on
+_NUMBER_WORDS = {"five": 5, "ten": 10, "fifteen": 15, "twenty": 20, "twenty-five": 25, "thirty": 30}
+_NUMBER_WORDS |= {"forty": 40, "forty-five": 45, "fifty": 50, "sixty": 60}
+_MINUTES = re.compile(r"\b(\d{1,3}|[a-z]+(?:-[a-z]+)?)[\s-]*(?:minutes?|mins?)\b", re.I)
+_FLEXIBLE = re.compile(
+    r"\b(?:your|their) (?:schedule|calendar|availability|convenience)\b|\b(?:fit|work) around\b|\bflexib"
+    r"|\bwhenever (?:it )?suits\b|\bwhatever (?:works|suits)\b|\bworks best for you\b|\bno rush\b",
+    re.I,
+)
+_COMMITMENT = re.compile(
+    r"\bbe my (?:long[- ]term |lifelong |official |permanent )?mentor\b|\bmentor me\b|\bforever\b|\blife[- ]?long\b"
+    r"|\bfor life\b|\b(?:ongoing|long[- ]term) mentor(?:ship|ing)?\b"
+    r"|\bregular (?:mentoring )?(?:sessions|meetings|calls)\b|\bevery (?:single )?(?:week|month)\b|\bweekly\b",
+    re.I,
+)
+
+
+def _terms(text: str) -> set[str]:
+    words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2]
+    return set(_STEMMER.stemWords(words)) - _STOP
+
+
+def _key_terms(request: AskRequest) -> dict[str, set[str]]:
+    """The words that show each phrase is in a text, minus those the phrases and the role share."""
+    admired, learn, role = _terms(request.admiration), _terms(request.goal), _terms(request.mentor_role)
+    return {"admiration": (admired - learn - role) or admired, "goal": (learn - admired - role) or learn}
+
+
+def _mentions(text_terms: set[str], key: set[str]) -> bool:
+    return len(text_terms & key) >= min(3, (len(key) + 1) // 2)
+
+
+def check_ask(text: str, request: AskRequest) -> dict[str, bool]:
+    """Which required elements the message carries. `no_big_commitment` is only checked for first contact."""
+    found, key = _terms(text), _key_terms(request)
+    names = [n for n in re.findall(r"\w+", request.mentor_name) if len(n) > 1]
+    named = any(re.search(rf"\b{re.escape(n)}\b", text, re.I) for n in names)
+    amounts = [m.group(1).lower() for m in _MINUTES.finditer(text)]
+    numbers = [int(a) if a.isdigit() else _NUMBER_WORDS[a] for a in amounts if a.isdigit() or a in _NUMBER_WORDS]
+    numbers += [30] * len(re.findall(r"\bhalf an hour\b", text, re.I))
+    checks = {
+        "why_this_person": (named or _mentions(found, _terms(request.mentor_role)))
+        and _mentions(found, key["admiration"]),
+        "what_to_learn": _mentions(found, key["goal"]),
+        "time_request": bool(numbers) and set(numbers) == {request.minutes},
+        "flexibility": bool(_FLEXIBLE.search(text)),
+    }
+    if request.ask_kind in FIRST_CONTACT:
+        checks["no_big_commitment"] = not _COMMITMENT.search(text)
+    checks["within_limit"] = len(text) <= request.limit
+    return checks
+
+
+# ---- the skeleton: one sentence per element, built from the inputs --------------------------------------
+
+_TIME = {
+    "first_conversation": "a {n}-minute call in the next few weeks",
+    "micro_mentoring": "a single {n}-minute call about this one question",
+    "ongoing": "a {n}-minute conversation about once a month for the next few months",
+}
+# fmt: off
+_PHRASES: dict[str, dict[str, str]] = {
+    "standard": {
+        "greeting": "Hi {first},", "intro": "I'm {me}.", "learn": "I'd love to learn {goal}.",
+        "why": "I've followed your work as {role}, and I especially admire {admiration}.",
+        "why_short": "I especially admire {admiration}.", "time": "Would you be open to {time}?",
+        "flex": "I'm happy to work around your schedule, and if a call is hard to fit in, a couple of questions "
+                "by email would be just as helpful.",
+        "flex_short": "Happy to fit around your schedule.", "closing": "Thank you for considering it,",
+    },
+    "warmer": {
+        "greeting": "Hi {first},", "intro": "I'm {me}, and I hope you're doing well!",
+        "why": "I've been following your work as {role} for a while, and I really admire {admiration}.",
+        "why_short": "I really admire {admiration}.", "learn": "It would mean a lot to learn {goal}.",
+        "time": "Would you be up for {time}?",
+        "flex": "Whatever fits your schedule works for me, and if a call is tricky, I'd be just as grateful for a "
+                "quick reply by email.",
+        "flex_short": "Whatever fits your schedule works for me!", "closing": "Thank you so much, and no pressure,",
+    },
+    "shorter": {
+        "greeting": "Hi {first},", "intro": "I'm {me}.", "learn": "I'd love to learn {goal}.",
+        "why": "I admire your work as {role}, especially {admiration}.",
+        "why_short": "I admire {admiration}.", "time": "Could we have {time}?",
+        "flex": "I'll fit around your schedule, or email works too.", "flex_short": "I'll fit around your schedule.",
+        "closing": "Thanks,",
+    },
+    "formal": {
+        "greeting": "Dear {full},", "intro": "My name is {me}.",
+        "why": "I have followed your work as {role} with great interest, in particular {admiration}.",
+        "why_short": "I have long admired {admiration}.",
+        "learn": "I would be grateful for the chance to learn {goal}.",
+        "time": "Would you be willing to consider {time}?", "closing": "Kind regards,",
+        "flex": "I would be glad to work around your schedule, and a brief reply by email would be equally welcome.",
+        "flex_short": "I would be glad to fit around your schedule.",
+    },
+}
+# fmt: on
+_SUBJECTS = {
+    "first_conversation": "Question about {goal}",
+    "micro_mentoring": "A quick {n}-minute question about {goal}",
+    "ongoing": "Could we keep talking about {goal}?",
+}
+
+
+# Shortening steps, in order: drop your intro, then their role, then use the shorter wording (then clip phrases).
+_TIERS = ((True, True, False), (False, True, False), (False, False, False), (False, False, True))
+
+
+_DANGLING = {"a", "an", "the", "and", "or", "of", "to", "in", "on", "at", "for", "from", "into", "with", "while", "as"}
+
+
+def _clip(text: str, words: int) -> str:
+    """The first `words` words, without a dangling 'into' or 'the' at the end."""
+    kept = text.split()[:words]
+    while len(kept) > 1 and kept[-1].lower() in _DANGLING:
+        kept.pop()
+    return " ".join(kept).rstrip(",;:.")
+
+
+def _parts(
+    request: AskRequest, admiration: str, goal: str, intro: bool = True, role: bool = True, compact: bool = False
+) -> dict[str, str]:
+    """The skeleton's sentences; `compact` borrows the shorter variant's wording (but keeps greeting and sign-off)."""
+    phrases = _PHRASES[request.variant]
+    if compact:
+        phrases = _PHRASES["shorter"] | {k: phrases[k] for k in ("greeting", "flex_short", "closing")}
+    short = request.channel == "linkedin"
+    values = {
+        "first": request.mentor_name.split()[0], "full": request.mentor_name, "role": request.mentor_role,
+        "admiration": admiration, "goal": goal, "me": ", ".join(p for p in (request.your_name, request.your_role) if p),
+        "time": ("a {n}-minute call" if compact else _TIME[request.ask_kind]).format(n=request.minutes),
+    }  # fmt: skip
+    keys = {"greeting": "greeting", "intro": "intro", "why": "why" if role else "why_short", "learn": "learn"}
+    keys |= {"time": "time", "flex": "flex_short" if short else "flex", "closing": "closing"}
+    parts = {element: phrases[key].format(**values) for element, key in keys.items()}
+    if not (intro and values["me"]):
+        parts["intro"] = ""
+    if short:
+        parts["closing"] = ""
+    return parts
+
+
+def _layout(parts: dict[str, str], request: AskRequest) -> str:
+    p = parts
+    if request.channel == "linkedin":
+        return " ".join(x for x in (p["greeting"], p["intro"], p["why"], p["learn"], p["time"], p["flex"]) if x)
+    body = " ".join(x for x in (p["intro"], p["why"], p["learn"]) if x)
+    sign = "\n".join(x for x in (p["closing"], request.your_name or "") if x)
+    return f"{p['greeting']}\n\n{body}\n\n{p['time']} {p['flex']}\n\n{sign}".strip()
+
+
+def _shorter(phrase: str, key: set[str]) -> str | None:
+    """The phrase one word shorter, or None when it would no longer pass the checklist."""
+    cut = _clip(phrase, len(phrase.split()) - 1)
+    return cut if cut and _mentions(_terms(cut), key) else None
+
+
+def build_skeleton(request: AskRequest) -> tuple[str, dict[str, str]]:
+    """The message built by code alone (and its parts): shortened step by step until it fits the limit."""
+    phrases, key = {"admiration": request.admiration, "goal": request.goal}, _key_terms(request)
+    for intro, role, compact in _TIERS:
+        parts = _parts(request, phrases["admiration"], phrases["goal"], intro, role, compact)
+        if len(_layout(parts, request)) <= request.limit:
+            return _layout(parts, request), parts
+    while len(_layout(parts, request)) > request.limit:  # clip the longer phrase first, a word at a time
+        for name in sorted(phrases, key=lambda n: len(phrases[n]), reverse=True):
+            if cut := _shorter(phrases[name], key[name]):
+                phrases[name] = cut
+                break
+        else:
+            break  # nothing left to clip: the report shows the length over the limit
+        parts = _parts(request, phrases["admiration"], phrases["goal"], False, False, True)
+    return _layout(parts, request), parts
+
+
+def subject_line(request: AskRequest) -> str | None:
+    """The email subject (None for LinkedIn): from the goal, under ~70 characters."""
+    if request.channel != "email":
+        return None
+    goal = request.goal
+    while len(goal) > 50 and len(goal.split()) > 3:
+        goal = _clip(goal, len(goal.split()) - 1)
+    template = "Request for a brief conversation about {goal}" if request.variant == "formal" else None
+    return (template or _SUBJECTS[request.ask_kind]).format(goal=goal, n=request.minutes)
+
+
+# ---- the model's version, checked and repaired ------------------------------------------------------------
+
+_STYLES = {"standard": "friendly and professional", "warmer": "warm and personal, still brief",
+           "shorter": "as short as possible: three or four sentences", "formal": "formal and courteous"}  # fmt: skip
+# Courtesy words a rewrite may add freely; other new content words count as possibly invented facts.
+_COURTESY = (
+    "hello hey dear hear hearing value spare sometime come coming flexible many best regards warm wishes appreciate "
+    "grateful glad happy brief quick short conversation talk question advice insight perspective experience sincerely"
+)
+_META = re.compile(r"\b(?:tone|rewrit\w*|polish\w*|concise|original (?:draft|message|email)|(?:this|the|your) "
+                   r"(?:email|message|note|draft) (?:is|was|has))\b", re.I)  # fmt: skip
+_PART_OF = {"why_this_person": "why", "what_to_learn": "learn", "time_request": "time", "flexibility": "flex"}
+_PREAMBLE = re.compile(r"^\s*(?:here(?:'s| is)|sure|certainly|of course|polished|rewritten)\b[^\n]*:\s*$", re.I | re.M)
+
+
+def _clean(reply: str) -> str:
+    """The message alone: without a preamble line, a code fence around it, or a subject line."""
+    fenced = re.search(r"```\w*\n(.*?)(?:```|$)", reply, re.S)
+    text = fenced.group(1) if fenced else _PREAMBLE.sub("", reply)
+    text = re.sub(r"^\s*subject:[^\n]*\n", "", text.strip(), flags=re.I)
+    text = "\n\n".join(p for p in text.split("\n\n") if not _META.search(p))
+    return text.strip().strip('"“”').strip()
+
+
+def faithful(text: str, request: AskRequest, skeleton: str) -> bool:
+    """Whether a rewrite stays with the facts: it greets the mentor (not the sender), adds no numbers, and at most
+    a quarter of its content words are new (a 135M model likes to invent events and invitations)."""
+    greeting = re.split(r"[,\n!:]", text.strip(), maxsplit=1)[0]
+    mentor = {n.lower() for n in re.findall(r"\w+", request.mentor_name)}
+    greeted = set(re.findall(r"\w+", greeting.lower()))
+    sender = {n.lower() for n in re.findall(r"\w+", request.your_name or "")} - mentor
+    if not greeted & mentor or greeted & sender or set(re.findall(r"\d+", text)) - set(re.findall(r"\d+", skeleton)):
+        return False
+    phrases = (t for p in _PHRASES.values() for t in p.values())
+    known = _terms(" ".join([skeleton, _COURTESY, *phrases, *_TIME.values(), request.model_dump_json()]))
+    terms = _terms(text)
+    return len(terms - known) <= 0.25 * len(terms)
+
+
+def _without_commitment(text: str) -> str:
+    paragraphs = [
+        " ".join(s for s in re.split(r"(?<=[.!?])\s+", p) if not _COMMITMENT.search(s)) for p in text.split("\n\n")
+    ]
+    return "\n\n".join(p for p in paragraphs if p.strip())
+
+
+def repair(reply: str, request: AskRequest, skeleton: str, parts: dict[str, str]) -> tuple[str, str, list[str]]:
+    """(final text, who wrote it: model | model, patched | template, elements the model's draft lacked)."""
+    text = _clean(reply)
+    if len(text) < 40 or "<<<" in text or "REFERENCE" in text:
+        return skeleton, "template", list(ELEMENTS)
+    checks = check_ask(text, request)
+    lacking = [k for k, ok in checks.items() if not ok]
+    if not faithful(text, request, skeleton):
+        return skeleton, "template", [*lacking, "faithful"]
+    if not lacking:
+        return text, "model", []
+    missing = [e for e in ELEMENTS if not checks[e]]
+    if len(missing) <= 2:
+        patched = _without_commitment(text)
+        extra = " ".join(parts[_PART_OF[e]] for e in missing)
+        if extra:
+            paras = patched.split("\n\n")
+            at = len(paras) - 1 if len(paras) > 1 and len(paras[-1]) < 60 else len(paras)
+            patched = "\n\n".join([*paras[:at], extra, *paras[at:]])
+        if all(check_ask(patched, request).values()):
+            return patched, "model, patched", lacking
+    return skeleton, "template", lacking
+
+
+def _query(request: AskRequest) -> str:
+    topic = {
+        "first_conversation": "first message to a potential mentor: why this person, a small concrete time request",
+        "micro_mentoring": "how to ask for a micro-mentoring session, a short specific request",
+        "ongoing": "asking a mentor to keep meeting, setting expectations for an ongoing mentorship",
+    }[request.ask_kind]
+    return topic + (" LinkedIn message" if request.channel == "linkedin" else " email")
+
+
+def _draft(request: AskRequest, model: BaseChatModel, hits: list[Hit], taken: Sequence[str] = ()) -> dict[str, Any]:
+    skeleton, parts = build_skeleton(request)
+    channel_label = "email" if request.channel == "email" else "LinkedIn connection note"
+    facts = request.model_dump(include={"mentor_name", "mentor_role", "admiration", "goal", "minutes"})
+    style, limit = _STYLES[request.variant], request.limit
+    reply = write_with_model(
+        model, "draft_ask", hits, draft=skeleton, channel=channel_label, style=style, limit=limit, **facts
+    )
+    message, written_by, lacking = repair(reply, request, skeleton, parts)
+    if message in taken:  # variants must differ: the template of each variant is distinct by construction
+        message, written_by = skeleton, "template"
+    return {
+        "variant": request.variant, "channel": request.channel, "subject": subject_line(request), "message": message,
+        "length": len(message), "limit": request.limit, "checklist": check_ask(message, request),
+        "written_by": written_by, "model_draft_failed": lacking,
+        "shortened": request.admiration not in skeleton or request.goal not in skeleton,
+    }  # fmt: skip
+
+
+def _markdown(d: dict[str, Any]) -> str:
+    lines = [f"**Subject:** {d['subject']}", ""] if d["subject"] else []
+    lines += ["> " + line if line else ">" for line in d["message"].split("\n")]
+    unit = "email body" if d["channel"] == "email" else "LinkedIn connection note"
+    lines += ["", f"Length: {d['length']:,} / {d['limit']:,} characters ({unit} limit). Written by: {d['written_by']}."]
+    lines += [f"- {'✅' if ok else '❌'} {name.replace('_', ' ')}" for name, ok in d["checklist"].items()]
+    if d["shortened"]:
+        lines.append(
+            f"\nWhat you admire or want to learn was cut to fit {d['limit']} characters: check that it reads well."
+        )
+    return "\n".join(lines)
+
+
+def _sources(hits: list[Hit]) -> str:
+    return "\n\n**Guidance used:**\n" + "\n".join(f"- {h.label}" for h in hits) if hits else ""
+
+
+def draft_ask(request: AskRequest, model: BaseChatModel, retriever: Retriever) -> ToolOutput:
+    """One message asking a mentor for time, with its checklist, length and the guidance it rests on."""
+    hits = guidance(retriever, _query(request))
+    data = _draft(request, model, hits)
+    text = (f"Subject: {data['subject']}\n\n" if data["subject"] else "") + data["message"] + "\n"
+    return ToolOutput(markdown=_markdown(data) + _sources(hits), data=data, hits=hits, files={"ask.txt": text})
+
+
+def draft_ask_variants(
+    request: AskRequest, model: BaseChatModel, retriever: Retriever, variants: Sequence[Variant] = DEFAULT_VARIANTS
+) -> ToolOutput:
+    """Up to three distinct versions of the same ask (e.g. warmer, shorter, formal), side by side."""
+    if not 1 <= len(variants) <= 3 or len(set(variants)) != len(variants) or not set(variants) <= set(_PHRASES):
+        raise InputError("Choose one to three different variants: standard, warmer, shorter or formal.")
+    hits = guidance(retriever, _query(request))
+    drafts: list[dict[str, Any]] = []
+    for variant in variants:
+        one = request.model_copy(update={"variant": variant})
+        drafts.append(_draft(one, model, hits, taken=[d["message"] for d in drafts]))
+    markdown = "\n\n".join(f"### {d['variant'].capitalize()}\n\n{_markdown(d)}" for d in drafts) + _sources(hits)
+    return ToolOutput(markdown=markdown, data={"variants": drafts}, hits=hits)
