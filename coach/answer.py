@@ -23,6 +23,7 @@ class Exchange:
 
     role: str  # "user" or "assistant"
     content: str
+    title: str | None = None  # titled messages (sources, forms, notices) are not sent to the model
 
 
 @dataclass
@@ -46,7 +47,11 @@ def clean_question(text: str | None) -> str:
 
 
 def _history_messages(history: Sequence[Exchange]) -> list[BaseMessage]:
-    return [HumanMessage(e.content) if e.role == "user" else AIMessage(e.content) for e in history if e.content]
+    return [
+        HumanMessage(e.content) if e.role == "user" else AIMessage(e.content)
+        for e in history
+        if e.content and not e.title
+    ]
 
 
 class Answerer:

@@ -69,6 +69,160 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_tool(output, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(output.as_json(), ensure_ascii=False, indent=2, default=str))
+    else:
+        print(output.markdown)
+
+
+def _tool_call(build):
+    """Run a tool builder, turning pydantic's complaints into a CoachError the CLI prints."""
+    from pydantic import ValidationError
+
+    from coach.chat import validation_message
+    from coach.errors import InputError
+
+    try:
+        return build()
+    except ValidationError as exc:
+        raise InputError(validation_message(exc)) from exc
+
+
+def cmd_draft_ask(settings: Settings, args: argparse.Namespace) -> int:
+    from coach.tools.draft_ask import AskRequest, draft_ask, draft_ask_variants
+
+    coach = _coach(settings, args)
+    _ensure_index(coach, settings)
+    fields = (
+        "mentor_name",
+        "mentor_role",
+        "admiration",
+        "goal",
+        "ask_kind",
+        "minutes",
+        "channel",
+        "variant",
+        "your_name",
+        "your_role",
+    )
+    values = {f: getattr(args, f) for f in fields if getattr(args, f) is not None}
+    model, retriever = coach.answerer.model, coach.retriever
+    if args.variants:
+        output = _tool_call(lambda: draft_ask_variants(AskRequest(**values), model, retriever))
+    else:
+        output = _tool_call(lambda: draft_ask(AskRequest(**values), model, retriever))
+    _print_tool(output, args.json)
+    return 0
+
+
+def cmd_agenda(settings: Settings, args: argparse.Namespace) -> int:
+    from coach.tools.agenda import AgendaRequest, build_agenda
+    from coach.ui_tools import parse_start
+
+    coach = _coach(settings, args)
+    _ensure_index(coach, settings)
+
+    def build():
+        request = AgendaRequest(
+            minutes=args.minutes,
+            start=parse_start(args.start),
+            mentor_name=args.mentor,
+            goals=args.goals or "",
+            progress=args.progress or "",
+            action_items=args.action or [],
+            questions=args.question or [],
+            topics=args.topic or [],
+        )
+        return build_agenda(request, coach.answerer.model, coach.retriever)
+
+    try:
+        output = _tool_call(build)
+    except ValueError as exc:
+        raise CoachError(str(exc)) from exc
+    for name, text in output.files.items() if args.out else ():
+        path = Path(args.out) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path}", file=sys.stderr)
+    _print_tool(output, args.json)
+    return 0
+
+
+def cmd_plan_conversation(settings: Settings, args: argparse.Namespace) -> int:
+    from coach.tools.conversation import ConversationRequest, plan_conversation
+
+    coach = _coach(settings, args)
+    _ensure_index(coach, settings)
+    output = _tool_call(
+        lambda: plan_conversation(
+            ConversationRequest(
+                scenario=args.scenario,
+                mentor_name=args.mentor,
+                context=args.context or "",
+                desired_outcome=args.outcome or "",
+            ),
+            coach.answerer.model,
+            coach.retriever,
+        )
+    )
+    _print_tool(output, args.json)
+    return 0
+
+
+def cmd_rehearse(settings: Settings, args: argparse.Namespace) -> int:
+    from coach.tools.rehearsal import Persona, feedback, load_transcript, mentor_reply, save_transcript
+
+    coach = _coach(settings, args)
+    _ensure_index(coach, settings)
+    if args.transcript and args.feedback:
+        saved = load_transcript(Path(args.transcript))
+        persona = Persona(args.persona or saved.persona or Persona.busy_executive)
+        _print_tool(feedback(saved.transcript, persona, coach.answerer.model, coach.retriever), args.json)
+        return 0
+    persona = Persona(args.persona or Persona.busy_executive)
+    transcript: list = []
+    print(f"Rehearsal with a {persona.label}. Type /end for feedback.\n", file=sys.stderr)
+    print(f"{persona.label}: {mentor_reply(persona, transcript, coach.answerer.model)}\n")
+    for line in sys.stdin:
+        said = line.strip()
+        if said in {"/end", "/feedback"}:
+            break
+        if not said:
+            continue
+        transcript.append({"role": "user", "content": said})
+        answer = mentor_reply(persona, transcript, coach.answerer.model)
+        transcript.append({"role": "mentor", "content": answer})
+        print(f"{persona.label}: {answer}\n", flush=True)
+    if args.transcript:
+        save_transcript(Path(args.transcript), transcript, persona)
+    if any(t["role"] == "user" for t in transcript):
+        _print_tool(feedback(transcript, persona, coach.answerer.model, coach.retriever), args.json)
+    return 0
+
+
+def cmd_journal(settings: Settings, args: argparse.Namespace) -> int:
+    from coach.journal import LOCAL_USER, Journal
+
+    journal = Journal(settings.journal_file)
+    user = args.user or LOCAL_USER
+    if args.journal_command == "export":
+        if args.format == "json":
+            text = json.dumps(journal.export_json(user), ensure_ascii=False, indent=2)
+        else:
+            text = journal.export_markdown(user)
+        if args.out:
+            Path(args.out).write_text(text + "\n", encoding="utf-8")
+            print(f"wrote {args.out}", file=sys.stderr)
+        else:
+            print(text)
+        return 0
+    data = Path(args.file).read_text(encoding="utf-8") if args.file != "-" else sys.stdin.read()
+    counts = journal.import_json(user, data)
+    print("imported " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
+    return 0
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from coach.ui import serve
 
@@ -98,6 +252,81 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("--store", help="Chroma folder (default: the data directory)")
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("draft-ask", help="draft a short, specific message to a prospective mentor")
+    p.add_argument("--name", dest="mentor_name", required=True, help="the mentor's name")
+    p.add_argument("--role", dest="mentor_role", required=True, help="their role")
+    p.add_argument("--admire", dest="admiration", required=True, help="what you admire in their work")
+    p.add_argument("--goal", required=True, help="what you want to learn")
+    p.add_argument("--kind", dest="ask_kind", choices=["first_conversation", "micro_mentoring", "ongoing"])
+    p.add_argument("--minutes", type=int, help="time to ask for (default 20)")
+    p.add_argument("--channel", choices=["email", "linkedin"])
+    p.add_argument("--variant", choices=["standard", "warmer", "shorter", "formal"])
+    p.add_argument("--variants", action="store_true", help="three variants: warmer, shorter, formal")
+    p.add_argument("--your-name", dest="your_name")
+    p.add_argument("--your-role", dest="your_role")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_draft_ask)
+
+    p = sub.add_parser("agenda", help="a time-boxed agenda, prep checklist and follow-up note")
+    p.add_argument("--mentor", required=True)
+    p.add_argument("--minutes", type=int, required=True)
+    p.add_argument("--start", required=True, help="YYYY-MM-DD HH:MM (local time) or ISO 8601")
+    p.add_argument("--goals")
+    p.add_argument("--progress")
+    p.add_argument("--action", action="append", help="an open action item (repeat)")
+    p.add_argument("--question", action="append", help="a question (repeat)")
+    p.add_argument("--topic", action="append", help="a main topic (repeat)")
+    p.add_argument("--out", help="folder to write agenda.md and meeting.ics into")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_agenda)
+
+    p = sub.add_parser("plan-conversation", help="plan a difficult conversation with a mentor")
+    p.add_argument(
+        "--scenario",
+        required=True,
+        choices=[
+            "busy_mentor",
+            "mismatched_expectations",
+            "changing_focus",
+            "ending_well",
+            "asking_for_sponsorship",
+            "not_working",
+        ],
+    )
+    p.add_argument("--mentor", required=True)
+    p.add_argument("--context")
+    p.add_argument("--outcome")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_plan_conversation)
+
+    p = sub.add_parser("rehearse", help="practise with a mentor persona in the terminal, then get feedback")
+    p.add_argument(
+        "--persona",
+        choices=[
+            "busy_executive",
+            "sceptical_senior",
+            "warm_but_vague",
+            "sponsorship_candidate",
+            "ending_relationship",
+        ],
+    )
+    p.add_argument("--transcript", help="file to save the transcript to, or to read with --feedback")
+    p.add_argument("--feedback", action="store_true", help="score the saved --transcript and exit")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_rehearse)
+
+    p = sub.add_parser("journal", help="export or import the mentoring journal")
+    journal_sub = p.add_subparsers(dest="journal_command", required=True)
+    q = journal_sub.add_parser("export", help="print or write the journal (JSON round-trips; Markdown reads well)")
+    q.add_argument("--format", choices=["json", "md"], default="json")
+    q.add_argument("--out", help="file to write (default: standard output)")
+    q.add_argument("--user", help="whose journal (default: the local user)")
+    q.set_defaults(func=cmd_journal)
+    q = journal_sub.add_parser("import", help="replace the journal with a JSON export")
+    q.add_argument("file", help="a JSON export, or - for standard input")
+    q.add_argument("--user", help="whose journal (default: the local user)")
+    q.set_defaults(func=cmd_journal)
 
     p = sub.add_parser("serve", help="start the web page")
     p.set_defaults(func=cmd_serve)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from langchain_core.language_models import BaseChatModel
 
 from coach.answer import Answerer
 from coach.index import GuidanceIndex, Progress, SyncReport, open_client
+from coach.journal import Journal
 from coach.models import build_chat_model, describe_model
 from coach.retrieval import Retriever
 from coach.settings import Settings
@@ -21,6 +23,11 @@ class Coach:
     retriever: Retriever
     answerer: Answerer
     model_label: str
+
+    @cached_property
+    def journal(self) -> Journal:
+        """The mentoring journal, opened on first use (index-only commands never touch it)."""
+        return Journal(self.settings.journal_file)
 
     def sync(self, folder: Path | None = None, progress: Progress | None = None) -> SyncReport:
         return self.index.sync(folder or self.settings.knowledge_dir, progress)

@@ -24,6 +24,13 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="COACH_", env_file=".env", extra="forbid", populate_by_name=True)
 
     data_dir: Path = Field(default_factory=default_data_dir, description="Where the Chroma index and journal live.")
+    journal_path: Path | None = Field(
+        default=None, description="SQLite file of the mentoring journal; default: data_dir/journal.sqlite3."
+    )
+    users: SecretStr | None = Field(
+        default=None,
+        description="Log-in accounts as 'name:password,name2:password2'; each user sees only their own journal.",
+    )
     knowledge_dir: Path = Field(
         default=PROJECT_ROOT / "knowledge", description="Folder of Markdown/text guidance to index."
     )
@@ -74,9 +81,20 @@ class Settings(BaseSettings):
         return "openai" if (self.openai_api_key or self.openai_base_url) else "local"
 
     @property
+    def journal_file(self) -> Path:
+        return self.journal_path or self.data_dir / "journal.sqlite3"
+
+    def accounts(self) -> list[tuple[str, str]]:
+        """(user, password) pairs from `users`; empty when the app runs for one local user."""
+        if not self.users:
+            return []
+        pairs = [item.partition(":") for item in self.users.get_secret_value().split(",") if item.strip()]
+        return [(name.strip(), password) for name, _, password in pairs if name.strip() and password]
+
+    @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
 
     def public_summary(self) -> dict[str, Any]:
         """Settings safe to show on the page or in logs: never the key."""
-        return self.model_dump(exclude={"openai_api_key"}, mode="json")
+        return self.model_dump(exclude={"openai_api_key", "users"}, mode="json")

@@ -10,14 +10,16 @@ from typing import Any
 import gradio as gr
 
 from coach.answer import Exchange
-from coach.errors import CoachError, describe_failure
+from coach.chat import Reply, reply
+from coach.errors import CoachError
 from coach.progress import terminal_progress
 from coach.service import Coach, build_coach
 from coach.settings import Settings
+from coach.ui_journal import agenda_prefill, draft_prefill, journal_panel, journal_picker, user_of
+from coach.ui_tools import agenda_panel, conversation_panel, draft_panel, rehearsal_panel
 
 log = logging.getLogger(__name__)
 
-SOURCES_TITLE = "📚 Sources"
 EXAMPLES = [
     "Help me rehearse how I'll ask a senior engineer I admire to mentor me.",
     "My mentor keeps cancelling our meetings. What should I do?",
@@ -41,40 +43,29 @@ def message_text(content: Any) -> str:
 
 
 def to_exchanges(history: list[dict]) -> list[Exchange]:
-    """The chat history without source lists and notices, as the answerer takes it."""
-    exchanges = []
-    for message in history or []:
-        metadata = message.get("metadata") or {}
-        if metadata.get("title"):
-            continue
-        exchanges.append(Exchange(role=message.get("role", "user"), content=message_text(message.get("content"))))
-    return exchanges
+    """Gradio's history as the chat logic takes it: role, text and the title of a folded message."""
+    return [
+        Exchange(
+            role=message.get("role", "user"),
+            content=message_text(message.get("content")),
+            title=(message.get("metadata") or {}).get("title"),
+        )
+        for message in history or []
+    ]
 
 
-def sources_message(hits: list) -> gr.ChatMessage:
-    lines = [f"{n}. **{hit.label}** — {hit.text.split(chr(10), 2)[-1][:220]}…" for n, hit in enumerate(hits, 1)]
-    body = "\n".join(lines) if lines else "No guidance passage matched this question."
-    return gr.ChatMessage(content=body, metadata={"title": f"{SOURCES_TITLE} ({len(hits)})", "status": "done"})
+def to_gradio(replies: list[Reply]) -> list[gr.ChatMessage]:
+    return [
+        gr.ChatMessage(content=r.content, metadata={"title": r.title, "status": "done"} if r.title else {})
+        for r in replies
+    ]
 
 
 def make_responder(coach: Coach):
-    def respond(message: str, history: list[dict]) -> Iterator[list[gr.ChatMessage]]:
-        """Stream the grounded answer, then its sources; errors become a message and keep what was said."""
-        answer = ""
-        try:
-            prompt = coach.answerer.prepare(message, to_exchanges(history))
-            sources = sources_message(prompt.hits)
-            for piece in coach.answerer.stream(prompt):
-                answer += piece
-                yield [gr.ChatMessage(content=answer), sources]
-            if not answer.strip():
-                answer = "(The model returned an empty answer. Try rephrasing, or press Retry.)"
-            yield [gr.ChatMessage(content=answer), sources]
-        except Exception as exc:
-            if not isinstance(exc, CoachError):
-                log.warning("answer failed: %s", type(exc).__name__)
-            notice = gr.ChatMessage(content=f"⚠️ {describe_failure(exc)}", metadata={"title": "⚠️ Problem"})
-            yield ([gr.ChatMessage(content=answer)] if answer else []) + [notice]
+    def respond(message: str, history: list[dict], request: gr.Request) -> Iterator[list[gr.ChatMessage]]:
+        """Stream the reply to one chat message (answer and sources, a tool's result, or a rehearsal turn)."""
+        for replies in reply(coach, message, to_exchanges(history), user_of(request)):
+            yield to_gradio(replies)
 
     return respond
 
@@ -83,23 +74,46 @@ def build_app(coach: Coach) -> gr.Blocks:
     limit = 1 if coach.settings.resolved_provider() == "local" else 16
     with gr.Blocks(title="Mentor Coach", analytics_enabled=False) as app:
         gr.Markdown(
-            "# Mentor Coach\nAsk about finding a mentor or getting more from one. "
+            "# Mentor Coach\nAsk about finding a mentor or getting more from one, or use a tool below. "
             "Answers come from the guidance, with the passages shown under each answer."
         )
         status = gr.Markdown(coach.status_line(), elem_id="status-line")
-        gr.ChatInterface(
-            fn=make_responder(coach),
-            chatbot=gr.Chatbot(label="Conversation", height=520, buttons=["copy"], placeholder="Ask the coach…"),
-            textbox=gr.Textbox(
-                label="Your message", placeholder="e.g. My mentor keeps cancelling…", lines=2, max_lines=8
-            ),
-            examples=EXAMPLES,
-            run_examples_on_click=True,
-            cache_examples=False,
-            api_name="ask",
-            concurrency_limit=limit,
-            analytics_enabled=False,
-        )
+        banner = gr.Markdown(elem_id="reminders")
+        with gr.Tabs():
+            with gr.Tab("Ask", id="ask"):
+                gr.ChatInterface(
+                    fn=make_responder(coach),
+                    chatbot=gr.Chatbot(
+                        label="Conversation", height=520, buttons=["copy"], placeholder="Ask the coach…"
+                    ),
+                    textbox=gr.Textbox(
+                        label="Your message", placeholder="e.g. My mentor keeps cancelling…", lines=2, max_lines=8
+                    ),
+                    examples=EXAMPLES,
+                    run_examples_on_click=True,
+                    cache_examples=False,
+                    api_name="ask",
+                    concurrency_limit=limit,
+                    analytics_enabled=False,
+                )
+            with gr.Tab("Draft an ask", id="draft"):
+                picker_slot = gr.Column()
+                draft = draft_panel(coach)
+                with picker_slot:
+                    journal_picker(coach, app, [draft["name"], draft["role"]], draft_prefill)
+            with gr.Tab("Agenda", id="agenda"):
+                picker_slot = gr.Column()
+                agenda = agenda_panel(coach)
+                with picker_slot:
+                    journal_picker(
+                        coach, app, [agenda["mentor"], agenda["progress"], agenda["actions"]], agenda_prefill
+                    )
+            with gr.Tab("Difficult conversation", id="conversation"):
+                conversation_panel(coach)
+            with gr.Tab("Rehearse", id="rehearse"):
+                rehearsal_panel(coach)
+            with gr.Tab("Journal", id="journal"):
+                journal_panel(coach, app, banner)
         with gr.Accordion("Model and index", open=False):
             gr.Markdown(UPGRADE_HINT)
             reindex = gr.Button("Re-index the guidance")
@@ -126,9 +140,11 @@ def is_loopback(host: str) -> bool:
 
 def serve(settings: Settings, coach: Coach | None = None, *, block: bool = True) -> gr.Blocks:
     """Index what changed, then serve the page on settings.host:port (127.0.0.1 unless told otherwise)."""
-    if not is_loopback(settings.host):
+    accounts = settings.accounts()
+    if not is_loopback(settings.host) and not accounts:
         raise CoachError(
-            f"Refusing to listen on {settings.host}: the page has no login yet, so it only binds to loopback."
+            f"Refusing to listen on {settings.host} without log-in: set COACH_USERS='name:password,…' "
+            "or keep COACH_HOST=127.0.0.1."
         )
     coach = coach or build_coach(settings)
     print(coach.sync(progress=terminal_progress("Indexing guidance")).summary())
@@ -141,6 +157,8 @@ def serve(settings: Settings, coach: Coach | None = None, *, block: bool = True)
         prevent_thread_lock=not block,
         show_error=False,
         quiet=not block,
+        auth=accounts or None,
+        auth_message="Mentor Coach: sign in to see your own journal." if accounts else None,
         footer_links=["api"],
     )
     return app

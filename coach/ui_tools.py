@@ -1,0 +1,253 @@
+"""The tool panels of the page: each reads its inputs, calls one tool, and shows text, sources and files."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+from pydantic import ValidationError
+
+from coach.chat import sources_reply, validation_message
+from coach.errors import describe_failure
+from coach.service import Coach
+from coach.tools import ToolOutput
+from coach.tools.agenda import AgendaRequest, build_agenda
+from coach.tools.conversation import ConversationRequest, Scenario, plan_conversation
+from coach.tools.draft_ask import AskRequest, draft_ask, draft_ask_variants
+from coach.tools.rehearsal import Persona, feedback, mentor_reply
+
+
+def save_files(files: dict[str, str]) -> list[str]:
+    """Write a tool's files to a fresh temp folder (Gradio serves them from there) and return their paths."""
+    folder = Path(tempfile.mkdtemp(prefix="mentor-coach-"))
+    paths = []
+    for name, text in files.items():
+        path = folder / Path(name).name
+        path.write_text(text, encoding="utf-8")
+        paths.append(str(path))
+    return paths
+
+
+def _lines(text: str | None) -> list[str]:
+    return [line.strip(" -•*\t") for line in (text or "").splitlines() if line.strip(" -•*\t")]
+
+
+def _sources_md(output: ToolOutput) -> str:
+    return sources_reply(output.hits).content
+
+
+def _safely(run):
+    """Call a tool; bad input or a model failure becomes a readable message instead of an error page."""
+    try:
+        return run(), None
+    except ValidationError as exc:
+        return None, f"⚠️ {validation_message(exc)}"
+    except Exception as exc:
+        return None, f"⚠️ {describe_failure(exc)}"
+
+
+def parse_start(text: str | None) -> datetime:
+    """'2026-12-03 14:30' (or ISO 8601) in local time; raises ValueError with the expected format."""
+    try:
+        start = datetime.fromisoformat((text or "").strip())
+    except ValueError:
+        raise ValueError("Start must look like 2026-12-03 14:30") from None
+    return start if start.tzinfo else start.astimezone()
+
+
+def draft_panel(coach: Coach) -> dict[str, gr.Component]:
+    with gr.Row():
+        name = gr.Textbox(label="Mentor's name", placeholder="Priya Raman")
+        role = gr.Textbox(label="Their role", placeholder="head of product at Northwind")
+    admiration = gr.Textbox(label="What you admire in their work", placeholder="how you rebuilt onboarding…")
+    goal = gr.Textbox(label="What you want to learn", placeholder="how to move from support into product")
+    with gr.Row():
+        kind = gr.Radio(
+            ["first_conversation", "micro_mentoring", "ongoing"], value="first_conversation", label="Kind of ask"
+        )
+        channel = gr.Radio(["email", "linkedin"], value="email", label="Channel")
+        minutes = gr.Number(value=20, precision=0, label="Minutes to ask for", minimum=5, maximum=60)
+    with gr.Row():
+        your_name = gr.Textbox(label="Your name (optional)")
+        your_role = gr.Textbox(label="Your role (optional)")
+    with gr.Row():
+        go = gr.Button("Draft the message", variant="primary")
+        variants = gr.Button("Three variants: warmer, shorter, formal")
+    result = gr.Markdown(elem_id="draft-result")
+    message = gr.Textbox(label="Draft (copy it from here)", lines=8, buttons=["copy"], interactive=False)
+    files = gr.File(label="Download", file_count="multiple")
+    with gr.Accordion("📚 Guidance used", open=False):
+        sources = gr.Markdown()
+
+    inputs = [name, role, admiration, goal, kind, channel, minutes, your_name, your_role]
+
+    def request(*values: Any) -> AskRequest:
+        keys = [
+            "mentor_name",
+            "mentor_role",
+            "admiration",
+            "goal",
+            "ask_kind",
+            "channel",
+            "minutes",
+            "your_name",
+            "your_role",
+        ]
+        data = {k: v for k, v in zip(keys, values, strict=True) if v not in (None, "")}
+        if "minutes" in data:
+            data["minutes"] = int(data["minutes"])
+        return AskRequest(**data)
+
+    def run_one(*values: Any):
+        output, problem = _safely(lambda: draft_ask(request(*values), coach.answerer.model, coach.retriever))
+        if problem:
+            return problem, "", None, ""
+        return output.markdown, output.data["message"], save_files(output.files), _sources_md(output)
+
+    def run_variants(*values: Any):
+        output, problem = _safely(lambda: draft_ask_variants(request(*values), coach.answerer.model, coach.retriever))
+        if problem:
+            return problem, "", None, ""
+        texts = "\n\n---\n\n".join(v["message"] for v in output.data["variants"])
+        return output.markdown, texts, save_files(output.files), _sources_md(output)
+
+    go.click(run_one, inputs, [result, message, files, sources], api_name="draft_ask")
+    variants.click(run_variants, inputs, [result, message, files, sources], api_name="draft_ask_variants")
+    return {"name": name, "role": role}
+
+
+def agenda_panel(coach: Coach) -> dict[str, gr.Component]:
+    with gr.Row():
+        mentor = gr.Textbox(label="Mentor's name", placeholder="Priya Raman")
+        start = gr.Textbox(label="Start (YYYY-MM-DD HH:MM)", placeholder="2026-12-03 14:30")
+        minutes = gr.Number(value=45, precision=0, label="Length in minutes", minimum=15, maximum=240)
+    goals = gr.Textbox(label="Goals of the relationship", lines=2)
+    progress = gr.Textbox(label="Progress since last time", lines=2)
+    with gr.Row():
+        actions = gr.Textbox(label="Open action items (one per line)", lines=4)
+        questions = gr.Textbox(label="Questions (one per line)", lines=4)
+        topics = gr.Textbox(label="Main topics (one per line)", lines=4)
+    go = gr.Button("Build the agenda", variant="primary")
+    result = gr.Markdown(elem_id="agenda-result")
+    files = gr.File(label="Download (Markdown and calendar .ics)", file_count="multiple")
+    with gr.Accordion("📚 Guidance used", open=False):
+        sources = gr.Markdown()
+
+    def run(mentor_name, start_text, length, goals_text, progress_text, action_text, question_text, topic_text):
+        def build() -> ToolOutput:
+            req = AgendaRequest(
+                minutes=int(length or 0),
+                start=parse_start(start_text),
+                mentor_name=mentor_name or "",
+                goals=goals_text or "",
+                progress=progress_text or "",
+                action_items=_lines(action_text),
+                questions=_lines(question_text),
+                topics=_lines(topic_text),
+            )
+            return build_agenda(req, coach.answerer.model, coach.retriever)
+
+        output, problem = _safely(build)
+        if problem:
+            return problem, None, ""
+        return output.markdown, save_files(output.files), _sources_md(output)
+
+    go.click(
+        run,
+        [mentor, start, minutes, goals, progress, actions, questions, topics],
+        [result, files, sources],
+        api_name="agenda",
+    )
+    return {"mentor": mentor, "progress": progress, "actions": actions}
+
+
+def conversation_panel(coach: Coach) -> None:
+    scenario = gr.Dropdown([(s.label, s.value) for s in Scenario], value=Scenario.busy_mentor.value, label="Situation")
+    mentor = gr.Textbox(label="Mentor's name")
+    context = gr.Textbox(label="What is going on (optional)", lines=3)
+    outcome = gr.Textbox(label="What you want from the conversation (optional)")
+    go = gr.Button("Plan the conversation", variant="primary")
+    result = gr.Markdown(elem_id="conversation-result")
+    files = gr.File(label="Download", file_count="multiple")
+    with gr.Accordion("📚 Guidance used", open=False):
+        sources = gr.Markdown()
+
+    def run(scenario_value, mentor_name, context_text, outcome_text):
+        def plan() -> ToolOutput:
+            req = ConversationRequest(
+                scenario=scenario_value,
+                mentor_name=mentor_name or "",
+                context=context_text or "",
+                desired_outcome=outcome_text or "",
+            )
+            return plan_conversation(req, coach.answerer.model, coach.retriever)
+
+        output, problem = _safely(plan)
+        if problem:
+            return problem, None, ""
+        return output.markdown, save_files(output.files), _sources_md(output)
+
+    go.click(run, [scenario, mentor, context, outcome], [result, files, sources], api_name="plan_conversation")
+
+
+def rehearsal_panel(coach: Coach) -> None:
+    persona = gr.Dropdown(
+        [(p.label, p.value) for p in Persona],
+        value=Persona.busy_executive.value,
+        label="Who do you want to practise with?",
+    )
+    start = gr.Button("Start (or restart) the rehearsal")
+    chat = gr.Chatbot(label="Rehearsal", height=360)
+    said = gr.Textbox(label="What you say", placeholder="Hi, thanks for making time…", lines=2)
+    with gr.Row():
+        send = gr.Button("Say it", variant="primary")
+        end = gr.Button("End and get feedback")
+    result = gr.Markdown(elem_id="rehearsal-feedback")
+    files = gr.File(label="Download feedback and transcript", file_count="multiple")
+
+    def transcript(history: list[dict]) -> list[dict[str, str]]:
+        return [
+            {"role": "user" if m["role"] == "user" else "mentor", "content": _text(m.get("content"))}
+            for m in history or []
+        ]
+
+    def begin(persona_value):
+        opening = mentor_reply(Persona(persona_value), [], coach.answerer.model)
+        return [{"role": "assistant", "content": opening}], "", None
+
+    def turn(persona_value, history, text):
+        if not (text or "").strip():
+            return history, text
+        history = [*(history or []), {"role": "user", "content": text}]
+        try:
+            answer = mentor_reply(Persona(persona_value), transcript(history), coach.answerer.model)
+        except Exception as exc:
+            gr.Warning(describe_failure(exc))
+            return history[:-1], text
+        return [*history, {"role": "assistant", "content": answer}], ""
+
+    def finish(persona_value, history):
+        output, problem = _safely(
+            lambda: feedback(transcript(history), Persona(persona_value), coach.answerer.model, coach.retriever)
+        )
+        if problem:
+            return problem, None
+        return output.markdown, save_files(output.files)
+
+    start.click(begin, persona, [chat, result, files], api_name="rehearse_start")
+    send.click(turn, [persona, chat, said], [chat, said], api_name="rehearse_turn")
+    said.submit(turn, [persona, chat, said], [chat, said], api_name=False)
+    end.click(finish, [persona, chat], [result, files], api_name="rehearse_feedback")
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(_text(c) for c in content)
+    if isinstance(content, dict):
+        return str(content.get("text") or "")
+    return ""
