@@ -119,13 +119,14 @@ def from_rows(rows: list[list[object]]) -> list[ExtractedItem]:
         text, owner, due = ([*list(row), "", "", ""])[:3]
         if not str(text or "").strip():
             continue
+        due_text = str(due or "").strip()
+        try:
+            due_date = date.fromisoformat(due_text) if due_text else None
+        except ValueError:
+            raise InputError(f"Action item “{str(text)[:40]}”: the due date must look like 2026-12-01.") from None
         try:
             items.append(
-                ExtractedItem(
-                    text=str(text).strip(),
-                    owner=str(owner or "me").strip().lower() or "me",
-                    due=str(due).strip() or None,
-                )
+                ExtractedItem(text=str(text).strip(), owner=str(owner or "me").strip().lower() or "me", due=due_date)
             )
         except ValidationError as exc:
             raise InputError(f"Action item “{str(text)[:40]}”: {exc.errors()[0]['msg']}") from exc

@@ -84,7 +84,7 @@ def journal_panel(coach: Coach, app: gr.Blocks, banner: gr.Markdown) -> None:
             headers=["action item", "owner", "due"],
             interactive=True,
             label="Confirm or edit",
-            col_count=(3, "fixed"),
+            column_count=(3, "fixed"),
             row_count=(1, "dynamic"),
         )
         decisions = gr.Markdown()
