@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from coach.settings import Settings
 Progress = Callable[[int, int], None]
 BATCH = 64
 STATE_KEY = "coach_state"
+REVISION_KEY = "coach_revision"  # a new value on every write, so other processes see that something changed
 
 
 def chroma_settings() -> ChromaSettings:
@@ -81,6 +83,7 @@ class GuidanceIndex:
     def __init__(self, client: ClientAPI, name: str, embedder: LocalMiniLM | None = None) -> None:
         self.embedder = embedder or LocalMiniLM()
         self.client = client
+        self.name = name
         try:
             self.collection: Collection = client.get_or_create_collection(
                 name, embedding_function=self.embedder, configuration={"hnsw": {"space": "cosine"}}
@@ -93,11 +96,29 @@ class GuidanceIndex:
     def count(self) -> int:
         return self.collection.count()
 
+    def metadata(self) -> dict:
+        """The collection's metadata as stored now: the Collection object only caches what it saw when opened.
+
+        Another process (or another coach object) may have synced since; one cheap read (under a millisecond on
+        loopback) also picks up a collection that was rebuilt under a new id.
+        """
+        try:
+            self.collection = self.client.get_collection(self.name, embedding_function=self.embedder)
+        except Exception as exc:  # deleted by `coach index --rebuild` elsewhere, or the server went away
+            raise StoreError(
+                f"The index collection '{self.name}' cannot be read ({exc}). Run `coach index` to build it again."
+            ) from exc
+        return dict(self.collection.metadata or {})
+
+    def revision(self) -> str:
+        """Changes whenever any process changes the index; a cache of its contents is fresh while this is equal."""
+        return str(self.metadata().get(REVISION_KEY, ""))
+
     def _state(self) -> str:
-        return (self.collection.metadata or {}).get(STATE_KEY, "ready")
+        return str(self.metadata().get(STATE_KEY, "ready"))
 
     def _set_state(self, state: str) -> None:
-        self.collection.modify(metadata={STATE_KEY: state})
+        self.collection.modify(metadata={STATE_KEY: state, REVISION_KEY: uuid.uuid4().hex})
 
     def _stored_files(self) -> dict[str, list[dict]]:
         """Per source file, the id and metadata of every stored chunk."""
@@ -111,7 +132,10 @@ class GuidanceIndex:
     def _is_intact(file: SourceFile, stored: list[dict]) -> bool:
         """True when the stored chunks are all of this exact file version and none is missing."""
         return bool(stored) and all(
-            m.get("file_sha256") == file.sha256 and m.get("chunks_in_file") == len(stored) for m in stored
+            m.get("file_sha256") == file.sha256
+            and m.get("chunks_in_file") == len(stored)
+            and m.get("index_format") == INDEX_FORMAT
+            for m in stored
         )
 
     def sync(self, folder: Path, progress: Progress | None = None) -> SyncReport:
@@ -136,8 +160,9 @@ class GuidanceIndex:
             self._set_state("building")
             doomed = [m["id"] for s in stale for m in stored[s]]
             doomed += [m["id"] for f, _ in pending for m in stored.get(f.source, [])]
-            for start in range(0, len(doomed), 5000):
-                self.collection.delete(ids=doomed[start : start + 5000])
+            step = min(5000, self.client.get_max_batch_size())  # a server sets its own limit
+            for start in range(0, len(doomed), step):
+                self.collection.delete(ids=doomed[start : start + step])
             self._embed(pending, report, progress)
             self._set_state("ready")
         elif report.repaired:
@@ -148,20 +173,51 @@ class GuidanceIndex:
     def _embed(
         self, pending: list[tuple[SourceFile, list[Chunk]]], report: SyncReport, progress: Progress | None
     ) -> None:
-        rows = [(c, len(chunks)) for _, chunks in pending for c in chunks]
+        rows = [row for _, chunks in pending for row in entries(chunks)]
         total = len(rows)
         if progress:
             progress(0, total)
         for start in range(0, total, BATCH):
             batch = rows[start : start + BATCH]
-            self.collection.add(
-                ids=[c.id for c, _ in batch],
-                documents=[c.text for c, _ in batch],
-                metadatas=[c.metadata(n) for c, n in batch],
+            # upsert, not add: two processes syncing the same folder at once write the same rows, and the
+            # second write must replace the first, never fail or keep a stale copy.
+            self.collection.upsert(
+                ids=[r.id for r in batch],
+                documents=[r.document for r in batch],
+                metadatas=[r.metadata for r in batch],
+                embeddings=self.embedder([r.embed for r in batch]),
             )
             report.chunks_embedded += len(batch)
             if progress:
                 progress(report.chunks_embedded, total)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One stored vector. A chunk has a 'text' entry and, when its section lists everyday phrasings, an
+    'asked' entry: the same passage found through the way people ask for it."""
+
+    id: str
+    document: str
+    metadata: dict
+    embed: str
+
+
+ASKED_SUFFIX = "~asked"
+INDEX_FORMAT = 2  # bump when what an entry stores changes: entries of another format are embedded again
+
+
+def entries(chunks: list[Chunk]) -> list[Entry]:
+    """The entries of one file's chunks; every entry records how many the file has, to detect a partial write."""
+    count = len(chunks) + sum(bool(c.asked) for c in chunks)
+    rows = []
+    for chunk in chunks:
+        meta = chunk.metadata(count)
+        meta["index_format"] = INDEX_FORMAT
+        rows.append(Entry(chunk.id, chunk.text, {**meta, "view": "text"}, chunk.text))
+        if chunk.asked:
+            rows.append(Entry(chunk.id + ASKED_SUFFIX, chunk.text, {**meta, "view": "asked"}, chunk.asked_text))
+    return rows
 
 
 def rebuild(client: ClientAPI, name: str) -> None:

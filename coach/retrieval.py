@@ -9,7 +9,7 @@ from typing import Literal
 import bm25s
 import Stemmer
 
-from coach.index import GuidanceIndex
+from coach.index import ASKED_SUFFIX, GuidanceIndex
 
 Mode = Literal["dense", "bm25", "hybrid"]
 RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of the very top ranks
@@ -48,20 +48,25 @@ class _LexicalIndex:
         return bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, return_ids=False, show_progress=False)
 
     def refresh(self, index: GuidanceIndex) -> None:
-        fingerprint = (index.count(), (index.collection.metadata or {}).get("coach_state"))
+        # Read fresh from the store (two cheap calls), and before the contents: a write in between makes the next
+        # search rebuild again rather than keep a stale index. The revision catches an edit that keeps the count.
+        fingerprint = (index.count(), index.revision())
         if fingerprint == self._fingerprint:
             return
         with self._lock:
-            stored = index.collection.get(include=["documents", "metadatas"])
+            stored = index.collection.get(include=["documents", "metadatas"], where={"view": {"$ne": "asked"}})
             documents = list(stored["documents"] or [])
+            metadatas = list(stored["metadatas"] or [])
+            # The lexical leg reads a passage together with its everyday phrasings.
+            searchable = [f"{d}\n{m.get('asked', '')}" for d, m in zip(documents, metadatas, strict=True)]
             self._passages = [
                 Hit(id=i, text=d, source=str(m.get("source", "")), section=str(m.get("section", "")), score=0.0)
-                for i, d, m in zip(stored["ids"], documents, stored["metadatas"] or [], strict=True)
+                for i, d, m in zip(stored["ids"], documents, metadatas, strict=True)
             ]
             self._retriever = None
             if documents:
                 retriever = bm25s.BM25()
-                retriever.index(self._tokens(documents), show_progress=False)
+                retriever.index(self._tokens(searchable), show_progress=False)
                 self._retriever = retriever
             self._fingerprint = fingerprint
 
@@ -77,26 +82,42 @@ class _LexicalIndex:
 
 
 class Retriever:
-    """Searches one GuidanceIndex; `mode` picks the dense leg, the lexical leg, or both fused."""
+    """Searches one GuidanceIndex; `mode` picks the dense legs, the lexical leg, or all three fused (hybrid)."""
 
     def __init__(self, index: GuidanceIndex, mode: Mode = "hybrid") -> None:
         self.index = index
         self.mode = mode
         self._lexical = _LexicalIndex()
 
-    def dense(self, query: str, k: int) -> list[Hit]:
-        n = min(k, self.index.count())
+    def _dense_legs(self, query: str, k: int) -> tuple[list[Hit], list[Hit]]:
+        """One vector query, split into the passage-text leg and the everyday-phrasing ('asked') leg."""
+        n = min(2 * k, self.index.count())
         if n == 0:
-            return []
+            return [], []
         found = self.index.collection.query(
             query_texts=[query], n_results=n, include=["documents", "metadatas", "distances"]
         )
-        return [
-            Hit(id=i, text=d, source=str(m.get("source", "")), section=str(m.get("section", "")), score=1 - dist)
-            for i, d, m, dist in zip(
-                found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0], strict=True
+        legs: dict[str, list[Hit]] = {"text": [], "asked": []}
+        for i, d, m, dist in zip(
+            found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0], strict=True
+        ):
+            hit = Hit(
+                id=i.removesuffix(ASKED_SUFFIX),
+                text=d,
+                source=str(m.get("source", "")),
+                section=str(m.get("section", "")),
+                score=1 - dist,
             )
-        ]
+            legs["asked" if m.get("view") == "asked" else "text"].append(hit)
+        return legs["text"][:k], legs["asked"][:k]
+
+    def dense(self, query: str, k: int) -> list[Hit]:
+        """Nearest passages by either of their vectors, each passage once at its best score."""
+        best: dict[str, Hit] = {}
+        for hit in [h for leg in self._dense_legs(query, k) for h in leg]:
+            if hit.id not in best or hit.score > best[hit.id].score:
+                best[hit.id] = hit
+        return sorted(best.values(), key=lambda h: h.score, reverse=True)[:k]
 
     def lexical(self, query: str, k: int) -> list[Hit]:
         self._lexical.refresh(self.index)
@@ -110,11 +131,11 @@ class Retriever:
             return self.dense(query, k)
         if self.mode == "bm25":
             return self.lexical(query, k)
-        dense = self.dense(query, CANDIDATES)
+        text_leg, asked_leg = self._dense_legs(query, CANDIDATES)
         lexical = self.lexical(query, CANDIDATES)
         fused: dict[str, float] = {}
         by_id: dict[str, Hit] = {}
-        for leg in (dense, lexical):
+        for leg in (text_leg, asked_leg, lexical):
             for rank, hit in enumerate(leg):
                 fused[hit.id] = fused.get(hit.id, 0.0) + 1.0 / (RRF_K + rank + 1)
                 by_id.setdefault(hit.id, hit)

@@ -50,8 +50,9 @@ class Settings(BaseSettings):
     max_answer_tokens: int = Field(default=384, ge=16, description="Longest answer in tokens.")
     temperature: float = Field(default=0.3, ge=0.0, le=2.0, description="Sampling temperature.")
     retrieval_mode: Literal["dense", "bm25", "hybrid"] = Field(
-        default="dense",
-        description="Retrieval legs: dense (best on bench/retrieval_eval.jsonl), BM25, or both fused by RRF.",
+        default="hybrid",
+        description="hybrid: passage vectors, everyday-phrasing vectors and BM25 fused by RRF (best measured); "
+        "or one kind alone.",
     )
     top_k: int = Field(default=4, ge=1, le=20, description="Passages retrieved per question.")
     openai_api_key: SecretStr | None = Field(
