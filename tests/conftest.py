@@ -1,14 +1,30 @@
-"""Shared fixtures: settings in a temp dir, a queue-able fake chat model, a small knowledge folder."""
+"""Shared fixtures: settings in a temp dir, a queue-able fake chat model, a small knowledge folder, and real
+servers (Chroma, app processes) started on free loopback ports."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 import pytest
+from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
-from pydantic import Field
+from langchain_core.messages import AIMessage, AIMessageChunk
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import ConfigDict, Field
 
 from coach.embedding import LocalMiniLM
 from coach.service import Coach, build_coach
@@ -92,3 +108,395 @@ def make_coach(indexed_store: Path):
 def embedder():
     """One offline MiniLM for the session: loading the ONNX model once keeps the tests quick."""
     return LocalMiniLM()
+
+
+def find_free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def free_port() -> Callable[[], int]:
+    """Call for a free loopback port: `port = free_port()`."""
+    return find_free_port
+
+
+@dataclass
+class ServerProcess:
+    """A server started by the tests: its process, the URL it answers on, and its log file."""
+
+    name: str
+    process: subprocess.Popen
+    url: str
+    ready_url: str
+    log_path: Path
+
+    def log_tail(self, chars: int = 3000) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")[-chars:]
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        """Poll `ready_url` until it answers 200; fail with the log if the process exits or takes too long."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}")
+            try:
+                if httpx.get(self.ready_url, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        pytest.fail(f"{self.name} did not answer {self.ready_url} within {timeout:.0f} s:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=15)
+
+
+Launch = Callable[..., ServerProcess]
+
+
+@pytest.fixture(scope="session")
+def launch_server(tmp_path_factory: pytest.TempPathFactory):
+    """Start a server process logging to a file (never an undrained pipe); all still running stop at the end.
+
+    `launch_server(name, args, url=..., ready_path="/", env=None, cwd=None, timeout=120, wait=True)`; with
+    `wait=False` it returns at once, to start several together and then call `server.wait_ready()` on each.
+    """
+    started: list[ServerProcess] = []
+    logs = tmp_path_factory.mktemp("server-logs")
+
+    def launch(
+        name: str,
+        args: Sequence[str],
+        *,
+        url: str,
+        ready_path: str = "/",
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+        timeout: float = 120,
+        wait: bool = True,
+    ) -> ServerProcess:
+        log_path = logs / f"{name}-{uuid.uuid4().hex[:6]}.log"
+        with log_path.open("wb") as log:  # the child keeps its own copy of the descriptor
+            process = subprocess.Popen(list(args), stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd)
+        server = ServerProcess(name=name, process=process, url=url, ready_url=url + ready_path, log_path=log_path)
+        started.append(server)
+        if wait:
+            server.wait_ready(timeout)
+        return server
+
+    yield launch
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def chroma_server(launch_server: Launch, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """URL of a real Chroma server (`chroma run`) on a free loopback port, data in a temp folder, for the session."""
+    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or shutil.which("chroma")
+    if chroma is None:
+        pytest.fail("The `chroma` command is missing: it comes with the chromadb package (`make setup`).")
+    port = find_free_port()
+    server = launch_server(
+        "chroma",
+        [
+            chroma,
+            "run",
+            "--path",
+            str(tmp_path_factory.mktemp("chroma-server")),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        url=f"http://127.0.0.1:{port}",
+        ready_path="/api/v2/heartbeat",
+        timeout=60,
+    )
+    return server.url
+
+
+def unique_collection(prefix: str = "t") -> str:
+    """A collection name no other test uses (Chroma wants 3-512 of [a-zA-Z0-9._-], alphanumeric at both ends)."""
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(params=["disk", "server"])
+def store_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[str], Settings]:
+    """Settings for a fresh, empty store called `name`: a Chroma folder on disk, or a collection on the Chroma server.
+
+    Tests that take it run twice, once per backend, and must behave the same on both.
+    """
+
+    url = request.getfixturevalue("chroma_server") if request.param == "server" else None
+
+    def make(name: str = "store") -> Settings:
+        common = {"data_dir": tmp_path / name, "knowledge_dir": KNOWLEDGE, "provider": "fake", "_env_file": None}
+        if url:
+            return Settings(chroma_url=url, collection=unique_collection(name), **common)
+        return Settings(**common)
+
+    return make
+
+
+@pytest.fixture
+def store_settings(store_backend: Callable[[str], Settings]) -> Settings:
+    """Settings for one fresh store, on disk or on the Chroma server (the test runs once for each)."""
+    return store_backend("store")
+
+
+class FailingModel(BaseChatModel):
+    """A chat model whose server goes away: stream() sends `partial` word by word, then raises `error`;
+    invoke() raises it at once."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    error: Exception
+    partial: str = ""
+
+    @property
+    def _llm_type(self) -> str:
+        return "failing-fake"
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+        raise self.error
+
+    def _stream(self, messages, stop=None, run_manager=None, **kwargs):
+        for word in self.partial.split():
+            yield ChatGenerationChunk(message=AIMessageChunk(content=word + " "))
+        raise self.error
+
+
+@pytest.fixture
+def failing_model():
+    """Call with the error to raise: `failing_model(RuntimeError("boom"), partial="Offer shorter")`."""
+
+    def make(error: Exception, partial: str = "") -> FailingModel:
+        return FailingModel(error=error, partial=partial)
+
+    return make
+
+
+@pytest.fixture
+def served(make_coach, fake_model, indexed_store):
+    """Start the page on a free port; yields `start(*replies, model=None) -> (gradio_client.Client, coach)`,
+    with a fake model queued with `replies` (or the given `model`)."""
+    from gradio_client import Client
+
+    from coach.ui import serve
+
+    apps = []
+
+    def start(*replies: str, model: BaseChatModel | None = None):
+        coach = make_coach(model or fake_model(*replies))
+        settings = Settings(data_dir=indexed_store, provider="fake", port=0, _env_file=None)
+        app = serve(settings, coach, block=False)
+        apps.append(app)
+        return Client(app.local_url, verbose=False), coach
+
+    yield start
+    for app in apps:
+        app.close()
+
+
+@pytest.fixture
+def scorer_reply():
+    """Call with words the user said: `scorer_reply("a 20-minute call")` is a valid rehearsal-feedback reply that
+    scores every criterion 4/5 quoting them."""
+    import json
+
+    from coach.tools.rehearsal import Criterion
+
+    def make(quote: str, score: int = 4, one_thing: str = "Propose a date for the first call.") -> str:
+        scores = {c.value: {"score": score, "quote": quote} for c in Criterion}
+        return json.dumps({**scores, "one_thing_to_change": one_thing})
+
+    return make
+
+
+# --- An OpenAI-compatible server on loopback that misbehaves on purpose -------------------------------------
+
+
+@dataclass
+class Behaviour:
+    """How the stub answers one request: a whole `body` with `status`, or an SSE stream of `chunks` (cut off after
+    `cut_after` chunks when set), or no answer at all (`hang`)."""
+
+    status: int = 200
+    body: bytes | None = None
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+    chunks: Sequence[str] = ()
+    cut_after: int | None = None
+    hang: bool = False
+
+
+@dataclass
+class Seen:
+    """One request the stub received."""
+
+    at: float  # time.monotonic()
+    path: str
+    headers: dict[str, str]  # names in lower case
+    body: dict
+
+
+def sse_chunk(content: str, index: int = 0) -> bytes:
+    """One `chat.completion.chunk` event carrying `content`."""
+    chunk = {
+        "id": "chatcmpl-stub",
+        "object": "chat.completion.chunk",
+        "created": 0,
+        "model": "stub",
+        "choices": [{"index": 0, "delta": {"role": "assistant", "content": content}, "finish_reason": None}],
+    }
+    return f"data: {json.dumps(chunk)}\n\n".encode()
+
+
+class OpenAIStub:
+    """`POST /v1/chat/completions` on a free loopback port; request n gets `behaviours[min(n, last)]`.
+
+    Threads are daemons with a socket timeout, and `stop()` releases hanging requests, so nothing outlives a test.
+    """
+
+    def __init__(self, *behaviours: Behaviour) -> None:
+        self.behaviours = behaviours or (Behaviour(chunks=["Hello", " there."]),)
+        self.seen: list[Seen] = []
+        self.released = threading.Event()
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            timeout = 10  # an idle keep-alive connection is dropped after this
+
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with contextlib.suppress(ValueError):
+                    raw = json.loads(raw)
+                stub.seen.append(
+                    Seen(
+                        time.monotonic(),
+                        self.path,
+                        {k.lower(): v for k, v in self.headers.items()},
+                        raw if isinstance(raw, dict) else {},
+                    )
+                )
+                stub._answer(self, stub.behaviours[min(len(stub.seen), len(stub.behaviours)) - 1])
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_port}/v1"
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    def _answer(self, h: BaseHTTPRequestHandler, b: Behaviour) -> None:
+        if b.hang:
+            self.released.wait(30)
+            h.close_connection = True
+            return
+        if b.body is not None:
+            h.send_response(b.status)
+            for name, value in {"Content-Type": b.content_type, **b.headers}.items():
+                h.send_header(name, value)
+            h.send_header("Content-Length", str(len(b.body)))
+            h.end_headers()
+            h.wfile.write(b.body)
+            return
+        h.send_response(b.status)
+        h.send_header("Content-Type", "text/event-stream")
+        h.send_header("Transfer-Encoding", "chunked")
+        h.end_headers()
+        events = [sse_chunk(c) for c in b.chunks] + [b"data: [DONE]\n\n"]
+        for n, event in enumerate(events):
+            if b.cut_after is not None and n == b.cut_after:
+                h.wfile.flush()
+                h.connection.shutdown(socket.SHUT_RDWR)  # the socket closes mid-answer, no final chunk
+                h.close_connection = True
+                return
+            h.wfile.write(f"{len(event):x}\r\n".encode() + event + b"\r\n")
+            h.wfile.flush()
+            time.sleep(0.01)
+        h.wfile.write(b"0\r\n\r\n")
+
+    def stop(self) -> None:
+        self.released.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def openai_stub():
+    """Call with one dict of `Behaviour` fields per request to start a misbehaving OpenAI-compatible server:
+    `stub = openai_stub({"status": 429, "body": b"{}", "headers": {"Retry-After": "1"}}, {"chunks": ["Hi"]})`
+    (the last one answers every later request). `stub.url` is its base URL, `stub.seen` the requests it got; all
+    are stopped at the end of the test."""
+    stubs: list[OpenAIStub] = []
+
+    def start(*behaviours: dict) -> OpenAIStub:
+        stubs.append(OpenAIStub(*(Behaviour(**b) for b in behaviours)))
+        return stubs[-1]
+
+    yield start
+    for stub in stubs:
+        stub.stop()
+
+
+class EchoModel(BaseChatModel):
+    """A chat model that answers "echo:" + the last human message, streamed in `pieces` chunks with `delay` seconds
+    between them; it keeps every list of messages it was sent (thread-safe: the page answers sessions at once)."""
+
+    pieces: int = 4
+    delay: float = 0.0
+    sent: list = Field(default_factory=list)
+
+    @property
+    def _llm_type(self) -> str:
+        return "echo-fake"
+
+    def _answer(self, messages) -> str:
+        self.sent.append(list(messages))
+        last = next((m for m in reversed(messages) if m.type == "human"), None)
+        return "echo:" + (str(last.content) if last else "")
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=self._answer(messages)))])
+
+    def _stream(self, messages, stop=None, run_manager=None, **kwargs):
+        text = self._answer(messages)
+        size = max(1, -(-len(text) // self.pieces))
+        for start in range(0, len(text), size):
+            if self.delay:
+                time.sleep(self.delay)
+            yield ChatGenerationChunk(message=AIMessageChunk(content=text[start : start + size]))
+
+
+@pytest.fixture
+def echo_model():
+    """Call for a model that answers "echo:" + the last human message: `echo_model(pieces=4, delay=0.01)`."""
+    return lambda **options: EchoModel(**options)
+
+
+@pytest.fixture(scope="module")
+def echo_page(indexed_store: Path):
+    """The real page on a free loopback port, answering with an EchoModel (4 chunks, 5 ms apart), shared by a
+    module's tests; yields `(local_url, coach)`."""
+    from coach.ui import serve
+
+    coach = build_coach(
+        Settings(data_dir=indexed_store, knowledge_dir=KNOWLEDGE, provider="fake", _env_file=None),
+        model=EchoModel(delay=0.005),
+    )
+    app = serve(Settings(data_dir=indexed_store, provider="fake", port=0, _env_file=None), coach, block=False)
+    yield app.local_url, coach
+    app.close()

@@ -1,4 +1,5 @@
-"""The Chroma index on disk: incremental sync, reopening, repair after a killed run, and search."""
+"""The Chroma index, on disk and on a Chroma server alike: incremental sync, reopening, repair after a killed run,
+search, and a lexical cache that notices changes made through another handle."""
 
 from __future__ import annotations
 
@@ -18,27 +19,34 @@ from coach.chunking import chunk_file
 from coach.index import GuidanceIndex, open_client
 from coach.knowledge import load_folder
 from coach.retrieval import Retriever
+from coach.settings import Settings
 
 CHILD_SYNC = """
-import sys
+import json, sys
 from pathlib import Path
 from coach.index import GuidanceIndex, open_client
 from coach.settings import Settings
 
-store, folder = Path(sys.argv[1]), Path(sys.argv[2])
-settings = Settings(data_dir=store, knowledge_dir=folder, provider="fake", _env_file=None)
-index = GuidanceIndex(open_client(settings, store), settings.collection)
-index.sync(folder, lambda done, total: print(f"{done}/{total}", flush=True))
+settings = Settings(**json.loads(sys.argv[1]), _env_file=None)
+index = GuidanceIndex(open_client(settings), settings.collection)
+index.sync(Path(sys.argv[2]), lambda done, total: print(f"{done}/{total}", flush=True))
 """
 
 REOPEN = """
 import json, sys
+from urllib.parse import urlparse
 import chromadb
 from chromadb.config import Settings
 from coach.embedding import LocalMiniLM
 
-client = chromadb.PersistentClient(path=sys.argv[1], settings=Settings(anonymized_telemetry=False))
-collection = client.get_collection(sys.argv[2])
+where, name = sys.argv[1], sys.argv[2]
+no_telemetry = Settings(anonymized_telemetry=False)
+if where.startswith("http"):
+    url = urlparse(where)
+    client = chromadb.HttpClient(host=url.hostname, port=url.port, settings=no_telemetry)
+else:
+    client = chromadb.PersistentClient(path=where, settings=no_telemetry)
+collection = client.get_collection(name)
 found = collection.query(query_texts=["my mentor keeps cancelling"], n_results=1)
 is_local = isinstance(collection.configuration["embedding_function"], LocalMiniLM)
 print(json.dumps({"is_local_minilm": is_local, "top_source": found["metadatas"][0][0]["source"]}))
@@ -46,11 +54,11 @@ print(json.dumps({"is_local_minilm": is_local, "top_source": found["metadatas"][
 
 
 @pytest.fixture
-def open_index(settings, embedder):
-    """Open (or create) the guidance collection in a Chroma folder on disk."""
+def open_index(embedder):
+    """Open (or create) the guidance collection the settings point at: on disk, or on the Chroma server."""
 
-    def open_(store: Path) -> GuidanceIndex:
-        return GuidanceIndex(open_client(settings, store), settings.collection, embedder)
+    def open_(settings: Settings) -> GuidanceIndex:
+        return GuidanceIndex(open_client(settings), settings.collection, embedder)
 
     return open_
 
@@ -64,15 +72,15 @@ def documents_of(index: GuidanceIndex, source: str) -> list[str]:
     return index.collection.get(where={"source": source}, include=["documents"])["documents"]
 
 
-def test_first_sync_embeds_every_chunk(tmp_path, open_index, small_knowledge, embedder):
-    report = open_index(tmp_path / "store").sync(small_knowledge)
+def test_first_sync_embeds_every_chunk(store_settings, open_index, small_knowledge, embedder):
+    report = open_index(store_settings).sync(small_knowledge)
     expected = sum(chunk_count(p, small_knowledge, embedder) for p in small_knowledge.iterdir())
     assert report.added == ["busy.md", "sponsor.txt"]
     assert report.chunks_embedded == report.total_chunks == expected == 4
 
 
-def test_unchanged_files_are_not_reembedded(tmp_path, open_index, small_knowledge):
-    index = open_index(tmp_path / "store")
+def test_unchanged_files_are_not_reembedded(store_settings, open_index, small_knowledge):
+    index = open_index(store_settings)
     first = index.sync(small_knowledge)
     again = index.sync(small_knowledge)
     assert again.chunks_embedded == 0
@@ -82,8 +90,8 @@ def test_unchanged_files_are_not_reembedded(tmp_path, open_index, small_knowledg
     assert again.repaired is False
 
 
-def test_editing_a_file_reembeds_only_that_file(tmp_path, open_index, small_knowledge, embedder):
-    index = open_index(tmp_path / "store")
+def test_editing_a_file_reembeds_only_that_file(store_settings, open_index, small_knowledge, embedder):
+    index = open_index(store_settings)
     index.sync(small_knowledge)
     busy = small_knowledge / "busy.md"
     busy.write_text(busy.read_text().replace("fifteen minutes", "ten minutes on a video call"), encoding="utf-8")
@@ -100,8 +108,8 @@ def test_editing_a_file_reembeds_only_that_file(tmp_path, open_index, small_know
     assert hits and not any("fifteen" in h.text for h in hits)
 
 
-def test_deleting_a_file_removes_its_chunks(tmp_path, open_index, small_knowledge, embedder):
-    index = open_index(tmp_path / "store")
+def test_deleting_a_file_removes_its_chunks(store_settings, open_index, small_knowledge, embedder):
+    index = open_index(store_settings)
     index.sync(small_knowledge)
     busy_chunks = chunk_count(small_knowledge / "busy.md", small_knowledge, embedder)
     (small_knowledge / "sponsor.txt").unlink()
@@ -114,8 +122,8 @@ def test_deleting_a_file_removes_its_chunks(tmp_path, open_index, small_knowledg
     assert index.count() == report.total_chunks == busy_chunks
 
 
-def test_adding_a_file_embeds_only_that_file(tmp_path, open_index, small_knowledge, embedder):
-    index = open_index(tmp_path / "store")
+def test_adding_a_file_embeds_only_that_file(store_settings, open_index, small_knowledge, embedder):
+    index = open_index(store_settings)
     before = index.sync(small_knowledge).total_chunks
     agendas = small_knowledge / "agendas.md"
     agendas.write_text("# Agendas\n\n## Before the meeting\nSend three bullet points a day ahead.\n", encoding="utf-8")
@@ -128,11 +136,13 @@ def test_adding_a_file_embeds_only_that_file(tmp_path, open_index, small_knowled
     assert report.total_chunks == before + 1
 
 
-def test_a_reopened_collection_rebuilds_the_local_model_by_itself(tmp_path, open_index, small_knowledge, settings):
-    store = tmp_path / "store"
-    open_index(store).sync(small_knowledge)
+def test_a_reopened_collection_rebuilds_the_local_model_by_itself(store_settings, open_index, small_knowledge):
+    """Another process with plain chromadb finds the collection and our registered embedding function: the
+    server only stores its name, because vectors are always computed on the client."""
+    open_index(store_settings).sync(small_knowledge)
+    where = store_settings.chroma_url or str(store_settings.chroma_dir)
     done = subprocess.run(
-        [sys.executable, "-c", REOPEN, str(store), settings.collection],
+        [sys.executable, "-c", REOPEN, where, store_settings.collection],
         capture_output=True,
         text=True,
         timeout=120,
@@ -159,11 +169,12 @@ def stored_by_source(index: GuidanceIndex) -> dict[str, list[dict]]:
     return by_source
 
 
-def kill_sync_midway(tmp_path: Path, store: Path, folder: Path) -> list[str]:
+def kill_sync_midway(tmp_path: Path, settings: Settings, folder: Path) -> list[str]:
     """Run a sync in a child process and SIGKILL it once its progress shows it part-way through."""
     script = tmp_path / "child_sync.py"
     script.write_text(CHILD_SYNC, encoding="utf-8")
-    child = subprocess.Popen([sys.executable, str(script), str(store), str(folder)], stdout=subprocess.PIPE, text=True)
+    where = settings.model_dump_json(include={"data_dir", "chroma_url", "collection", "provider"})
+    child = subprocess.Popen([sys.executable, str(script), where, str(folder)], stdout=subprocess.PIPE, text=True)
     watchdog = threading.Timer(120, child.kill)
     watchdog.start()
     lines: list[str] = []
@@ -184,18 +195,18 @@ def kill_sync_midway(tmp_path: Path, store: Path, folder: Path) -> list[str]:
     return lines
 
 
-def test_an_index_left_half_built_by_a_killed_process_is_repaired(tmp_path, open_index):
+def test_an_index_left_half_built_by_a_killed_process_is_repaired(tmp_path, store_backend, open_index):
     folder = write_big_knowledge(tmp_path / "big")
-    store = tmp_path / "killed"
-    kill_sync_midway(tmp_path, store, folder)
+    killed = store_backend("killed")
+    kill_sync_midway(tmp_path, killed, folder)
 
-    index = open_index(store)
+    index = open_index(killed)
     half = stored_by_source(index)
     assert 0 < index.count() < 540
     assert any(len(chunks) < chunks[0]["chunks_in_file"] for chunks in half.values()), "no file was left half-stored"
 
     report = index.sync(folder)
-    clean = open_index(tmp_path / "clean")
+    clean = open_index(store_backend("clean"))
     clean_report = clean.sync(folder)
 
     assert report.repaired is True
@@ -209,8 +220,8 @@ def test_an_index_left_half_built_by_a_killed_process_is_repaired(tmp_path, open
     assert index.sync(folder).repaired is False
 
 
-def test_search_hits_carry_source_section_text_and_score(tmp_path, open_index, small_knowledge):
-    index = open_index(tmp_path / "store")
+def test_search_hits_carry_source_section_text_and_score(store_settings, open_index, small_knowledge):
+    index = open_index(store_settings)
     index.sync(small_knowledge)
 
     hits = Retriever(index).search("my mentor keeps cancelling our meetings", k=3)
@@ -221,6 +232,23 @@ def test_search_hits_carry_source_section_text_and_score(tmp_path, open_index, s
     assert top.text.startswith("Busy mentor > When the mentor keeps cancelling\n\n")
     assert all(isinstance(h.score, float) and h.score > 0 for h in hits)
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_a_warm_lexical_index_sees_an_edit_made_through_another_handle(store_settings, open_index, small_knowledge):
+    """The BM25 cache must notice another process's sync even when the chunk count stays the same."""
+    writer = open_index(store_settings)
+    before = writer.sync(small_knowledge).total_chunks
+    searcher = Retriever(open_index(store_settings), mode="bm25")
+    assert searcher.search("videoconference", k=4) == []  # builds the cache: the word is nowhere yet
+    busy = small_knowledge / "busy.md"
+    busy.write_text(busy.read_text().replace("fifteen minutes", "ten minutes by videoconference"), encoding="utf-8")
+
+    report = writer.sync(small_knowledge)
+
+    assert report.updated == ["busy.md"] and report.total_chunks == before, "only the revision stamp changed"
+    hits = searcher.search("videoconference", k=4)
+    assert [h.source for h in hits] == ["busy.md"]
+    assert "ten minutes by videoconference" in hits[0].text
 
 
 def test_cli_search_json_prints_hits_with_exactly_four_keys(tmp_path, small_knowledge):
