@@ -8,8 +8,9 @@ export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
+export ORT_DISABLE_TELEMETRY := 1
 
-.PHONY: setup run test lint format bench clean
+.PHONY: setup browser run test lint format bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +21,16 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# Debian packages the tests use: chromium for the browser tests (never `playwright install`), strace to prove a
+# session makes no outbound connection. CI runs as root.
+browser:
+	command -v chromium >/dev/null && command -v strace >/dev/null && command -v ip >/dev/null || \
+		(apt-get update && apt-get install -y --no-install-recommends chromium strace iproute2)
+
 run: setup
 	$(BIN)/python app.py
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest
 
 lint: setup

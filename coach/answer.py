@@ -11,10 +11,12 @@ from langchain_core.messages.utils import count_tokens_approximately
 
 from coach.errors import InputError
 from coach.llama_chat import LocalChatModel
-from coach.prompts import fence_passages, new_fence_id, render
+from coach.prompts import defang_template_tokens, fence_passages, new_fence_id, render
 from coach.retrieval import Hit, Retriever
 
 MAX_QUESTION_CHARS = 6000
+# Kept although not "printable": line breaks, and the joiners that emoji (👩🏽‍💻) and scripts such as Persian need.
+KEEP = "\n\t\u200c\u200d"
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class GroundedPrompt:
 
 def clean_question(text: str | None) -> str:
     """The question with control characters removed; raises InputError when it cannot be used."""
-    text = "".join(ch for ch in (text or "") if ch in "\n\t" or ch.isprintable())
+    text = "".join(ch for ch in (text or "") if ch in KEEP or ch.isprintable())
     text = text.strip()
     if not text:
         raise InputError("Your message is empty. Type a question, for example: “How do I ask someone to mentor me?”")
@@ -47,8 +49,9 @@ def clean_question(text: str | None) -> str:
 
 
 def _history_messages(history: Sequence[Exchange]) -> list[BaseMessage]:
+    """Earlier untitled turns as messages; role tags in them stay text (see `defang_template_tokens`)."""
     return [
-        HumanMessage(e.content) if e.role == "user" else AIMessage(e.content)
+        (HumanMessage if e.role == "user" else AIMessage)(defang_template_tokens(e.content))
         for e in history
         if e.content and not e.title
     ]
@@ -78,7 +81,7 @@ class Answerer:
         hits = self.retriever.search(question, k=self.top_k)
         fence_id = new_fence_id()
         system = SystemMessage(render("answer_system", fence_id=fence_id, reference=fence_passages(hits, fence_id)))
-        current = HumanMessage(question)
+        current = HumanMessage(defang_template_tokens(question))  # role tags typed by the user stay text
         room = self.context_window - self.max_answer_tokens - self._count([system, current])
         past = _history_messages(history)
         kept = (

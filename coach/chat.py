@@ -74,6 +74,7 @@ FORMS: dict[Intent, ToolForm] = {
         (
             FormField("mentor_name", "Mentor"),
             FormField("minutes", "Minutes"),
+            FormField("start", "Start (date and time, e.g. 2026-12-03 14.30)", required=False),
             FormField("action_items", "Open action items", required=False, many=True),
             FormField("questions", "Questions", required=False, many=True),
             FormField("topics", "Main topic", required=False, many=True),
@@ -112,13 +113,14 @@ def read_form(form: ToolForm, text: str) -> dict[str, Any]:
         for f in form.fields:
             if f.label.lower().startswith(wanted) or wanted.startswith(f.label.split(" (")[0].lower()):
                 value = value.replace("(optional)", "").strip()
-                values[f.key] = [v.strip() for v in value.split(";") if v.strip()] if f.many else value
+                if value:
+                    values[f.key] = [v.strip() for v in value.split(";") if v.strip()] if f.many else value
                 break
     return values
 
 
 def _missing(form: ToolForm, details: dict[str, Any]) -> list[FormField]:
-    return [f for f in form.fields if f.required and not details.get(f.key)]
+    return [f for f in form.fields if f.required and details.get(f.key) in (None, "", [])]  # 0 is a value
 
 
 def _next_hour(now: datetime | None = None) -> datetime:
@@ -126,14 +128,28 @@ def _next_hour(now: datetime | None = None) -> datetime:
     return now + timedelta(hours=1)
 
 
+def read_start(value: object) -> datetime:
+    """A meeting start typed in the chat ('2026-12-03 14:30', '14.30' allowed) in local time; the next hour if none."""
+    if isinstance(value, datetime) or not value:
+        return value or _next_hour()
+    text = re.sub(r"\b(\d{1,2})[.:](\d{2})$", lambda m: f"{int(m[1]):02d}:{m[2]}", str(value).strip())
+    try:
+        start = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"Start must be a date and time like 2026-12-03 14:30 (got “{str(value)[:40]}”).") from None
+    return start if start.tzinfo else start.astimezone()
+
+
 def run_tool(coach: Coach, intent: Intent, details: dict[str, Any]) -> ToolOutput:
     """Run one tool from chat details; raises InputError (from pydantic's messages) on bad values."""
     model, retriever = coach.answerer.model, coach.retriever
+    details = dict(details)  # the form shown after an error keeps every value the user gave
     try:
         if intent is Intent.DRAFT_ASK:
             return draft_ask(AskRequest(**details), model, retriever)
         if intent is Intent.AGENDA:
-            return build_agenda(AgendaRequest(start=details.pop("start", _next_hour()), **details), model, retriever)
+            start = read_start(details.pop("start", None))
+            return build_agenda(AgendaRequest(start=start, **details), model, retriever)
         if intent is Intent.CONVERSATION:
             return plan_conversation(ConversationRequest(**details), model, retriever)
     except ValidationError as exc:
@@ -161,10 +177,19 @@ def _tool_replies(output: ToolOutput) -> list[Reply]:
 
 
 def _last_title(history: Sequence[Exchange]) -> str:
+    """The title of the last assistant message that carries state (a problem notice does not)."""
     for exchange in reversed(history):
-        if exchange.role == "assistant":
+        if exchange.role == "assistant" and exchange.title != PROBLEM:
             return exchange.title or ""
     return ""
+
+
+def _last_form_values(form: ToolForm, history: Sequence[Exchange]) -> dict[str, Any]:
+    """What the pending form already held (prefilled details), so answering it keeps them."""
+    for exchange in reversed(history):
+        if exchange.role == "assistant" and exchange.title == form.title:
+            return read_form(form, exchange.content)
+    return {}
 
 
 def _rehearsal_transcript(history: Sequence[Exchange]) -> list[dict[str, str]]:
@@ -202,7 +227,8 @@ def _reply(coach: Coach, message: str, history: Sequence[Exchange], user: str) -
         return
     pending = next((i for i, form in FORMS.items() if form.title == last), None)
     if pending is not None and ":" in message:
-        yield _tool_turn(coach, pending, read_form(FORMS[pending], message), user)
+        form = FORMS[pending]
+        yield _tool_turn(coach, pending, {**_last_form_values(form, history), **read_form(form, message)}, user)
         return
     found = route(message)
     if found.intent is Intent.REHEARSE:
@@ -275,7 +301,7 @@ def _answer(coach: Coach, message: str, history: Sequence[Exchange]) -> Iterator
             text += piece
             yield [Reply(text), sources]
     except Exception as exc:
-        problem = Reply(f"⚠️ {describe_failure(exc)}", title=PROBLEM)
+        problem = Reply(f"⚠️ {describe_failure(exc, cut_off=bool(text))}", title=PROBLEM)
         yield [Reply(text), sources, problem] if text else [problem]
         return
     if not text.strip():

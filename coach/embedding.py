@@ -6,6 +6,7 @@ from (never a download) and pads each batch to its longest text instead of to 25
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from importlib import metadata
 from pathlib import Path
@@ -39,6 +40,13 @@ def installed_file(distribution: str, relative: str) -> Path:
 @register_embedding_function
 class LocalMiniLM(ONNXMiniLM_L6_V2):
     """MiniLM-L6-v2 from installed packages; registered so a reopened collection rebuilds it."""
+
+    def __init__(self, preferred_providers: list[str] | None = None) -> None:
+        # onnxruntime's Linux wheels send usage telemetry to Microsoft (mobile.events.data.microsoft.com) a few
+        # seconds after the first session; only this variable, read when onnxruntime loads, stops it
+        # (onnxruntime.disable_telemetry_events() does not). The user's own setting wins.
+        os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+        super().__init__(preferred_providers)
 
     @staticmethod
     def name() -> str:

@@ -1,5 +1,9 @@
 """Errors the coach raises on purpose, each with a message a user can act on."""
 
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
 
 class CoachError(Exception):
     """Base class: the message is safe to show to the user as it is."""
@@ -29,20 +33,49 @@ class InputError(CoachError):
     """The user's input cannot be used as it is."""
 
 
-def describe_failure(exc: BaseException, *, where: str = "the model server") -> str:
-    """A user-facing sentence for any failure while answering: what happened and what to do."""
+def server_address(url: object) -> str:
+    """A server URL as it is safe to show: scheme, host, port and path, never a user:password part or a query."""
+    parts = urlsplit(str(url))
+    if not parts.hostname:
+        return str(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname}{port}{parts.path}".rstrip("/")
+
+
+def _where(exc: BaseException) -> str:
+    request = getattr(exc, "request", None)
+    url = getattr(request, "url", None)
+    if not url:
+        return "the model server"
+    parts = urlsplit(str(url))
+    return f"the model server at {server_address(f'{parts.scheme}://{parts.netloc}')}"
+
+
+def describe_failure(exc: BaseException, *, where: str | None = None, cut_off: bool = False) -> str:
+    """A user-facing sentence for any failure while answering: what happened and what to do.
+
+    Never the exception's own text for unknown errors (it may carry a traceback, a prompt or a key); `cut_off`
+    says part of the answer had already arrived, so a broken connection reads as an interrupted answer.
+    """
     if isinstance(exc, CoachError):
         return str(exc)
     import openai  # imported here: only the OpenAI path raises these
 
+    server = where or _where(exc)
+    server_ = server[:1].upper() + server[1:]
+    if cut_off and isinstance(exc, openai.APIConnectionError):  # APITimeoutError is one too
+        return (
+            f"Cannot reach {server} any more: the connection broke before the answer was finished. "
+            "What arrived is kept above; press Retry for the whole answer."
+        )
     if isinstance(exc, openai.AuthenticationError):
-        return f"{where} rejected the API key (401). Check OPENAI_API_KEY and restart the coach."
+        return f"{server_} rejected the API key (401). Check OPENAI_API_KEY and restart the coach."
     if isinstance(exc, openai.RateLimitError):
-        return f"{where} is rate-limiting requests (429). Wait a minute, then press Retry."
+        return f"{server_} is rate-limiting requests (429). Wait a minute, then press Retry."
     if isinstance(exc, openai.APITimeoutError):
-        return f"{where} did not answer in time. Check that it is running, or raise COACH_REQUEST_TIMEOUT."
+        return f"{server_} did not answer in time. Check that it is running, or raise COACH_REQUEST_TIMEOUT."
     if isinstance(exc, openai.APIConnectionError):
-        return f"Cannot reach {where}. Check that it is running and that OPENAI_BASE_URL is right."
+        return f"Cannot reach {server}. Check that it is running and that OPENAI_BASE_URL is right."
     if isinstance(exc, openai.APIStatusError):
-        return f"{where} answered with an error ({exc.status_code}). Try again, or switch models."
+        return f"{server_} answered with an error ({exc.status_code}). Try again, or switch models."
     return f"Something went wrong while answering ({type(exc).__name__}). Your conversation is kept; try again."

@@ -14,6 +14,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import PrivateAttr
 
 from coach.errors import ModelError
+from coach.prompts import defang_template_tokens
 
 ROLES = {"human": "user", "ai": "assistant", "system": "system"}
 
@@ -87,7 +88,14 @@ class LocalChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         llama = self.load()
-        payload = [{"role": ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages]
+        # Role tags typed by a user or quoted in history stay text: only the system prompt is ours verbatim.
+        payload = [
+            {
+                "role": ROLES.get(m.type, "user"),
+                "content": str(m.content) if m.type == "system" else defang_template_tokens(str(m.content)),
+            }
+            for m in messages
+        ]
         with self._lock:
             parts = llama.create_chat_completion(
                 messages=payload,

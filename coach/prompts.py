@@ -15,6 +15,8 @@ from coach.retrieval import Hit
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 # Anything that looks like a fence marker inside retrieved text is defanged, so it cannot close one.
 _MARKER = re.compile(r"<{2,}|>{2,}")
+# Chat-template tokens (<|im_start|>, <|eot_id|>, …): llama.cpp parses them in message text as real role headers.
+_TEMPLATE_TOKEN = re.compile(r"<\|([^<>|\s]{1,40})\|>")
 
 
 @cache
@@ -25,6 +27,11 @@ def load_prompt(name: str) -> PromptTemplate:
 
 def render(name: str, **values: object) -> str:
     return load_prompt(name).format(**values)
+
+
+def defang_template_tokens(text: str) -> str:
+    """`<|im_start|>` becomes `(im_start)`: still readable, but no longer a role header to a local model."""
+    return _TEMPLATE_TOKEN.sub(r"(\1)", text)
 
 
 def new_fence_id() -> str:
@@ -38,6 +45,7 @@ def fence_passages(hits: Sequence[Hit], fence_id: str) -> str:
         return f"<<<REFERENCE {fence_id}>>>\n(no guidance found)\n<<<END REFERENCE {fence_id}>>>"
     blocks = []
     for number, hit in enumerate(hits, start=1):
-        body = _MARKER.sub("··", hit.text)
-        blocks.append(f"<<<REFERENCE {fence_id} [{number}] {hit.label}>>>\n{body}\n<<<END REFERENCE {fence_id}>>>")
+        body = _MARKER.sub("··", defang_template_tokens(hit.text))
+        label = _MARKER.sub("··", defang_template_tokens(hit.label))
+        blocks.append(f"<<<REFERENCE {fence_id} [{number}] {label}>>>\n{body}\n<<<END REFERENCE {fence_id}>>>")
     return "\n\n".join(blocks)

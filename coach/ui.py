@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import secrets
 from collections.abc import Iterator
-from typing import Any
 
 import gradio as gr
 
@@ -15,8 +15,9 @@ from coach.errors import CoachError
 from coach.progress import terminal_progress
 from coach.service import Coach, build_coach
 from coach.settings import Settings
+from coach.transcript import conversation_markdown, message_text
 from coach.ui_journal import agenda_prefill, draft_prefill, journal_panel, journal_picker, user_of
-from coach.ui_tools import agenda_panel, conversation_panel, draft_panel, rehearsal_panel
+from coach.ui_tools import DOWNLOADS, agenda_panel, conversation_panel, draft_panel, rehearsal_panel, save_files
 
 log = logging.getLogger(__name__)
 
@@ -30,16 +31,17 @@ UPGRADE_HINT = (
     "(Ollama, vLLM, LM Studio, llama.cpp server) and restart."
 )
 
-
-def message_text(content: Any) -> str:
-    """Plain text of a Gradio message's content, whichever shape Gradio hands it over in."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, dict):
-        return str(content.get("text") or content.get("value") or "")
-    if isinstance(content, list | tuple):
-        return " ".join(message_text(part) for part in content).strip()
-    return ""
+# Gradio puts a text box's copy button inside the box's <label>, and a label names only its first control: the
+# button. This names such boxes after their visible label, for screen readers (and keeps doing so as tabs render).
+NAME_BOXES_JS = """() => {
+  const name = () => document.querySelectorAll("label textarea, label input").forEach((box) => {
+    if (box.labels.length || box.hasAttribute("aria-label")) return;
+    const text = box.closest("label").querySelector('[data-testid="block-info"]')?.textContent.trim();
+    if (text) box.setAttribute("aria-label", text);
+  });
+  name();
+  new MutationObserver(name).observe(document.body, { childList: true, subtree: true });
+}"""
 
 
 def to_exchanges(history: list[dict]) -> list[Exchange]:
@@ -55,10 +57,13 @@ def to_exchanges(history: list[dict]) -> list[Exchange]:
 
 
 def to_gradio(replies: list[Reply]) -> list[gr.ChatMessage]:
-    return [
-        gr.ChatMessage(content=r.content, metadata={"title": r.title, "status": "done"} if r.title else {})
-        for r in replies
-    ]
+    """Chat messages for the replies; a tool's files follow its text as downloadable file messages."""
+    messages = []
+    for r in replies:
+        meta = {"title": r.title, "status": "done"} if r.title else {}
+        messages.append(gr.ChatMessage(content=r.content, metadata=meta))
+        messages += [gr.ChatMessage(content={"path": path}) for path in save_files(r.files)] if r.files else []
+    return messages
 
 
 def make_responder(coach: Coach):
@@ -70,6 +75,60 @@ def make_responder(coach: Coach):
     return respond
 
 
+def browser_secret(settings: Settings) -> str:
+    """The key the saved conversation is encrypted with in the browser, kept in the data folder so a conversation
+    survives a restart of the app (a fresh key per start would make the saved one unreadable)."""
+    path = settings.data_dir / "browser-state.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(24), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def keep_and_export(app: gr.Blocks, chat: gr.ChatInterface, secret: str) -> None:
+    """Keep the conversation in the browser (restored on reload) and offer it as a Markdown file."""
+    saved = gr.BrowserState({}, storage_key="mentor-coach-conversation", secret=secret)
+    with gr.Row():
+        export = gr.Button("Export the conversation as Markdown", size="sm", scale=0, min_width=160)
+        exported = gr.File(label="Conversation (Markdown)", visible=False, scale=1)
+
+    def export_markdown(history: list[dict]):
+        return gr.update(value=save_files({"conversation.md": conversation_markdown(history)})[0], visible=True)
+
+    export.click(export_markdown, chat.chatbot, exported, api_name="export_conversation", queue=False)
+
+    def keep(history: list[dict], request: gr.Request) -> dict:
+        return {"user": user_of(request), "messages": history}
+
+    def restore(kept: dict | list, shown: list[dict], request: gr.Request):
+        """The conversation kept in this browser into an empty chat, unless another user of the page kept it."""
+        mine = kept.get("messages", []) if isinstance(kept, dict) and kept.get("user") == user_of(request) else []
+        if shown or not mine:
+            return gr.skip(), gr.skip(), gr.skip()
+        return mine, mine, mine
+
+    # Every change of the chat is kept (answers, retry, undo, clear); while an answer streams in, only the latest.
+    chat.chatbot.change(
+        keep,
+        chat.chatbot,
+        saved,
+        api_visibility="private",
+        queue=False,
+        trigger_mode="always_last",
+        show_progress="hidden",
+    )
+
+    app.load(
+        restore,
+        [saved, chat.chatbot],
+        [chat.chatbot, chat.chatbot_state, chat.chatbot_value],
+        api_visibility="private",
+        queue=False,
+        show_progress="hidden",
+    )
+
+
 def build_app(coach: Coach) -> gr.Blocks:
     limit = 1 if coach.settings.resolved_provider() == "local" else 16
     with gr.Blocks(title="Mentor Coach", analytics_enabled=False) as app:
@@ -78,16 +137,27 @@ def build_app(coach: Coach) -> gr.Blocks:
             "Answers come from the guidance, with the passages shown under each answer."
         )
         status = gr.Markdown(coach.status_line(), elem_id="status-line")
+        if coach.settings.resolved_provider() != "openai":
+            gr.Markdown(f"**Tip:** {UPGRADE_HINT} See “Using a stronger model” in the README.", elem_id="upgrade-hint")
         banner = gr.Markdown(elem_id="reminders")
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
-                gr.ChatInterface(
+                chat = gr.ChatInterface(
                     fn=make_responder(coach),
                     chatbot=gr.Chatbot(
-                        label="Conversation", height=520, buttons=["copy"], placeholder="Ask the coach…"
+                        label="Conversation",
+                        height=520,
+                        buttons=["copy"],
+                        placeholder="Ask the coach…",
+                        sanitize_html=True,  # model and user text may carry HTML; it is shown, never run
                     ),
-                    textbox=gr.Textbox(
-                        label="Your message", placeholder="e.g. My mentor keeps cancelling…", lines=2, max_lines=8
+                    textbox=gr.Textbox(  # one line growing to 8: Enter sends, Shift+Enter starts a new line
+                        label="Your message",
+                        placeholder="e.g. My mentor keeps cancelling…",
+                        lines=1,
+                        max_lines=8,
+                        submit_btn="Send",
+                        stop_btn="Stop",
                     ),
                     examples=EXAMPLES,
                     run_examples_on_click=True,
@@ -96,6 +166,7 @@ def build_app(coach: Coach) -> gr.Blocks:
                     concurrency_limit=limit,
                     analytics_enabled=False,
                 )
+                keep_and_export(app, chat, browser_secret(coach.settings))
             with gr.Tab("Draft an ask", id="draft"):
                 picker_slot = gr.Column()
                 draft = draft_panel(coach)
@@ -115,7 +186,6 @@ def build_app(coach: Coach) -> gr.Blocks:
             with gr.Tab("Journal", id="journal"):
                 journal_panel(coach, app, banner)
         with gr.Accordion("Model and index", open=False):
-            gr.Markdown(UPGRADE_HINT)
             reindex = gr.Button("Re-index the guidance")
 
             def run_reindex(progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008 - Gradio's idiom
@@ -158,6 +228,8 @@ def serve(settings: Settings, coach: Coach | None = None, *, block: bool = True)
         show_error=False,
         quiet=not block,
         auth=accounts or None,
+        allowed_paths=[str(DOWNLOADS)],
+        js=NAME_BOXES_JS,
         auth_message="Mentor Coach: sign in to see your own journal." if accounts else None,
         footer_links=["api"],
     )

@@ -11,7 +11,7 @@ import gradio as gr
 from pydantic import ValidationError
 
 from coach.chat import sources_reply, validation_message
-from coach.errors import describe_failure
+from coach.errors import InputError, describe_failure
 from coach.service import Coach
 from coach.tools import ToolOutput
 from coach.tools.agenda import AgendaRequest, build_agenda
@@ -19,10 +19,14 @@ from coach.tools.conversation import ConversationRequest, Scenario, plan_convers
 from coach.tools.draft_ask import AskRequest, draft_ask, draft_ask_variants
 from coach.tools.rehearsal import Persona, feedback, mentor_reply
 
+DOWNLOADS = Path(tempfile.gettempdir()) / "mentor-coach-downloads"
+
 
 def save_files(files: dict[str, str]) -> list[str]:
-    """Write a tool's files to a fresh temp folder (Gradio serves them from there) and return their paths."""
-    folder = Path(tempfile.mkdtemp(prefix="mentor-coach-"))
+    """Write a tool's files to a fresh, randomly named folder under DOWNLOADS (the page may serve files from
+    there) and return their paths."""
+    DOWNLOADS.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="files-", dir=DOWNLOADS))
     paths = []
     for name, text in files.items():
         path = folder / Path(name).name
@@ -54,7 +58,7 @@ def parse_start(text: str | None) -> datetime:
     try:
         start = datetime.fromisoformat((text or "").strip())
     except ValueError:
-        raise ValueError("Start must look like 2026-12-03 14:30") from None
+        raise InputError(f"Start must look like 2026-12-03 14:30 (got “{(text or '').strip()}”).") from None
     return start if start.tzinfo else start.astimezone()
 
 
@@ -69,7 +73,7 @@ def draft_panel(coach: Coach) -> dict[str, gr.Component]:
             ["first_conversation", "micro_mentoring", "ongoing"], value="first_conversation", label="Kind of ask"
         )
         channel = gr.Radio(["email", "linkedin"], value="email", label="Channel")
-        minutes = gr.Number(value=20, precision=0, label="Minutes to ask for", minimum=5, maximum=60)
+        minutes = gr.Number(value=20, precision=0, label="Minutes to ask for")
     with gr.Row():
         your_name = gr.Textbox(label="Your name (optional)")
         your_role = gr.Textbox(label="Your role (optional)")
@@ -123,7 +127,7 @@ def agenda_panel(coach: Coach) -> dict[str, gr.Component]:
     with gr.Row():
         mentor = gr.Textbox(label="Mentor's name", placeholder="Priya Raman")
         start = gr.Textbox(label="Start (YYYY-MM-DD HH:MM)", placeholder="2026-12-03 14:30")
-        minutes = gr.Number(value=45, precision=0, label="Length in minutes", minimum=15, maximum=240)
+        minutes = gr.Number(value=45, precision=0, label="Length in minutes")
     goals = gr.Textbox(label="Goals of the relationship", lines=2)
     progress = gr.Textbox(label="Progress since last time", lines=2)
     with gr.Row():
@@ -131,7 +135,7 @@ def agenda_panel(coach: Coach) -> dict[str, gr.Component]:
         questions = gr.Textbox(label="Questions (one per line)", lines=4)
         topics = gr.Textbox(label="Main topics (one per line)", lines=4)
     go = gr.Button("Build the agenda", variant="primary")
-    result = gr.Markdown(elem_id="agenda-result")
+    result = gr.Markdown(elem_id="agenda-result", buttons=["copy"])
     files = gr.File(label="Download (Markdown and calendar .ics)", file_count="multiple")
     with gr.Accordion("📚 Guidance used", open=False):
         sources = gr.Markdown()
@@ -170,7 +174,7 @@ def conversation_panel(coach: Coach) -> None:
     context = gr.Textbox(label="What is going on (optional)", lines=3)
     outcome = gr.Textbox(label="What you want from the conversation (optional)")
     go = gr.Button("Plan the conversation", variant="primary")
-    result = gr.Markdown(elem_id="conversation-result")
+    result = gr.Markdown(elem_id="conversation-result", buttons=["copy"])
     files = gr.File(label="Download", file_count="multiple")
     with gr.Accordion("📚 Guidance used", open=False):
         sources = gr.Markdown()

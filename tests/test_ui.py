@@ -2,29 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-from gradio_client import Client
-
-from coach.settings import Settings
-from coach.ui import serve
-
-
-@pytest.fixture
-def served(make_coach, fake_model, indexed_store):
-    """Start the page on a free port with the given fake replies; yields a gradio_client Client."""
-    apps = []
-
-    def start(*replies: str):
-        coach = make_coach(fake_model(*replies))
-        settings = Settings(data_dir=indexed_store, provider="fake", port=0, _env_file=None)
-        app = serve(settings, coach, block=False)
-        apps.append(app)
-        return Client(app.local_url, verbose=False), coach
-
-    yield start
-    for app in apps:
-        app.close()
-
 
 def _final(job):
     outputs = list(job)

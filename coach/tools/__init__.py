@@ -3,6 +3,7 @@ the model only for wording, its prompts in prompts/, and a `ToolOutput` the page
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +12,8 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from coach.prompts import fence_passages, new_fence_id, render
 from coach.retrieval import Hit, Retriever
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -36,6 +39,15 @@ def guidance(retriever: Retriever, query: str, k: int = 3) -> list[Hit]:
             seen.add(hit.label)
             hits.append(hit)
     return hits[:k]
+
+
+def wording_or_empty(model: BaseChatModel, prompt_name: str, hits: list[Hit], **values: Any) -> str:
+    """write_with_model, or "" when the model fails: for tools whose template stands in for the wording."""
+    try:
+        return write_with_model(model, prompt_name, hits, **values)
+    except Exception as exc:
+        log.warning("%s: the model failed (%s); using the template", prompt_name, type(exc).__name__)
+        return ""
 
 
 def write_with_model(model: BaseChatModel, prompt_name: str, hits: list[Hit], **values: Any) -> str:

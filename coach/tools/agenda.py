@@ -9,13 +9,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from coach.retrieval import Hit, Retriever
-from coach.tools import ToolOutput, guidance, write_with_model
+from coach.tools import ToolOutput, guidance, wording_or_empty
 
 MIN_MINUTES, MAX_MINUTES = 15, 240
 MAX_ITEMS = 30
@@ -249,7 +250,7 @@ def usable_note(text: str, request: AgendaRequest) -> bool:
 
 def follow_up_note(request: AgendaRequest, model: BaseChatModel, hits: list[Hit]) -> tuple[str, str]:
     """(note, written_by): the model's wording when usable, else the template."""
-    reply = write_with_model(
+    reply = wording_or_empty(
         model,
         "agenda_note",
         hits,
@@ -286,8 +287,11 @@ def meeting_ics(request: AgendaRequest, slots: list[Slot], now: datetime) -> str
     key = f"mentor-coach:{request.mentor_name}:{request.start.isoformat()}"
     event.add("uid", f"{uuid.uuid5(uuid.NAMESPACE_URL, key)}@mentor-coach")
     event.add("dtstamp", now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC))
-    event.add("dtstart", request.start)
-    event.add("dtend", request.start + timedelta(minutes=request.minutes))
+    start = request.start
+    if start.tzinfo is not None and not isinstance(start.tzinfo, ZoneInfo):
+        start = start.astimezone(UTC)  # a bare offset has no VTIMEZONE to name; UTC is exact everywhere
+    event.add("dtstart", start)
+    event.add("dtend", start + timedelta(minutes=request.minutes))
     event.add("summary", f"Mentoring meeting with {request.mentor_name}")
     event.add("description", agenda_text(request, slots))
     calendar.add_component(event)

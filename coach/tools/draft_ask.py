@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from coach.errors import InputError
 from coach.retrieval import Hit, Retriever
-from coach.tools import ToolOutput, guidance, write_with_model
+from coach.tools import ToolOutput, guidance, wording_or_empty
 
 AskKind = Literal["first_conversation", "micro_mentoring", "ongoing"]
 Channel = Literal["email", "linkedin"]
@@ -362,7 +362,7 @@ def _draft(request: AskRequest, model: BaseChatModel, hits: list[Hit], taken: Se
     channel_label = "email" if request.channel == "email" else "LinkedIn connection note"
     facts = request.model_dump(include={"mentor_name", "mentor_role", "admiration", "goal", "minutes"})
     style, limit = _STYLES[request.variant], request.limit
-    reply = write_with_model(
+    reply = wording_or_empty(
         model, "draft_ask", hits, draft=skeleton, channel=channel_label, style=style, limit=limit, **facts
     )
     message, written_by, lacking = repair(reply, request, skeleton, parts)
