@@ -13,16 +13,16 @@ from coach.progress import terminal_progress
 from coach.settings import Settings
 
 
-def _coach(settings: Settings, args: argparse.Namespace, *, with_model: bool = True):
+def _coach(settings: Settings, args: argparse.Namespace, *, with_model: bool = True, recover: bool = False):
     from coach.service import build_coach
 
     store = Path(args.store) if getattr(args, "store", None) else None
     if with_model:
-        return build_coach(settings, store_dir=store)
+        return build_coach(settings, store_dir=store, recover=recover)
     from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
     # Indexing and searching never call the model: a placeholder avoids loading one.
-    return build_coach(settings, model=FakeListChatModel(responses=[""]), store_dir=store)
+    return build_coach(settings, model=FakeListChatModel(responses=[""]), store_dir=store, recover=recover)
 
 
 def _ensure_index(coach, settings: Settings) -> None:
@@ -33,10 +33,15 @@ def _ensure_index(coach, settings: Settings) -> None:
 
 def cmd_index(settings: Settings, args: argparse.Namespace) -> int:
     if args.rebuild:
+        import contextlib
+
+        from coach.errors import StoreDamaged
         from coach.index import open_client, rebuild
 
-        rebuild(open_client(settings, Path(args.store) if args.store else None), settings.collection)
-    coach = _coach(settings, args, with_model=False)
+        # A store that cannot even be opened is moved aside by `recover` below, and a fresh one built.
+        with contextlib.suppress(StoreDamaged):
+            rebuild(open_client(settings, Path(args.store) if args.store else None), settings.collection)
+    coach = _coach(settings, args, with_model=False, recover=args.rebuild)
     report = coach.sync(Path(args.source) if args.source else settings.knowledge_dir, terminal_progress("Indexing"))
     print(report.summary())
     return 0

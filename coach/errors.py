@@ -17,6 +17,10 @@ class StoreError(CoachError):
     """The Chroma index cannot be opened, written or repaired."""
 
 
+class StoreDamaged(StoreError):
+    """The on-disk index cannot be opened: it is derived data, so it can be moved aside and built again."""
+
+
 class ModelError(CoachError):
     """The chat model failed to load or to answer."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -9,7 +10,8 @@ from pathlib import Path
 from langchain_core.language_models import BaseChatModel
 
 from coach.answer import Answerer
-from coach.index import GuidanceIndex, Progress, SyncReport, open_client
+from coach.errors import StoreDamaged
+from coach.index import GuidanceIndex, Progress, SyncReport, move_aside, open_client
 from coach.journal import Journal
 from coach.models import build_chat_model, describe_model
 from coach.retrieval import Retriever
@@ -38,9 +40,25 @@ class Coach:
         return f"Model: {self.model_label} · Index: {passages} passages in '{self.settings.collection}' at {where}"
 
 
-def build_coach(settings: Settings, model: BaseChatModel | None = None, store_dir: Path | None = None) -> Coach:
-    """A ready coach; pass `model` to use a given chat model (tests use fakes)."""
-    index = GuidanceIndex(open_client(settings, store_dir), settings.collection)
+def open_index(settings: Settings, store_dir: Path | None = None, *, recover: bool = False) -> GuidanceIndex:
+    """The guidance index. With `recover`, an on-disk store that cannot be opened is moved aside (kept, never
+    deleted) and a fresh one is opened: the index is derived from the knowledge folder. A server is never touched."""
+    try:
+        return GuidanceIndex(open_client(settings, store_dir), settings.collection)
+    except StoreDamaged as exc:
+        if not recover or settings.chroma_url:
+            raise
+        moved = move_aside(Path(store_dir or settings.chroma_dir))
+        print(f"warning: {exc}\nMoved the damaged index aside to {moved}; building a new one.", file=sys.stderr)
+        return GuidanceIndex(open_client(settings, store_dir), settings.collection)
+
+
+def build_coach(
+    settings: Settings, model: BaseChatModel | None = None, store_dir: Path | None = None, *, recover: bool = False
+) -> Coach:
+    """A ready coach; pass `model` to use a given chat model (tests use fakes), `recover` to rebuild a damaged
+    on-disk index instead of failing (see `open_index`)."""
+    index = open_index(settings, store_dir, recover=recover)
     retriever = Retriever(index, mode=settings.retrieval_mode)
     chat_model = model or build_chat_model(settings)
     label = describe_model(settings) if model is None else f"{type(model).__name__}"

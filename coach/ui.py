@@ -216,7 +216,7 @@ def serve(settings: Settings, coach: Coach | None = None, *, block: bool = True)
             f"Refusing to listen on {settings.host} without log-in: set COACH_USERS='name:password,…' "
             "or keep COACH_HOST=127.0.0.1."
         )
-    coach = coach or build_coach(settings)
+    coach = coach or build_coach(settings, recover=True)  # a damaged on-disk index is moved aside and rebuilt
     print(coach.sync(progress=terminal_progress("Indexing guidance")).summary())
     app = build_app(coach)
     app.queue(default_concurrency_limit=4)
