@@ -68,7 +68,7 @@ def add(
         measure=measure,
         ours=fmt(ours, unit),
         baseline=fmt(base, unit) if base is not None else "—",
-        ratio=f"{ratio:.2f}×" if ratio is not None else "—",
+        ratio=_ratio(ratio, ok),
         goal=goal or "—",
         met=("met" if ok(ratio) else "**not met**") if ok and ratio is not None else "—",
         runs=str(runs),
@@ -76,6 +76,14 @@ def add(
     ROWS.append(row)
     print(f"  {measure}: {row.ours} | {row.baseline} | {row.ratio} {row.met}", flush=True)
     return row
+
+
+def _ratio(ratio: float | None, ok: Callable[[float], bool] | None) -> str:
+    """Two decimals, or three when two would round across the goal (1.112 shown as 1.11 beside "≤ 1.111")."""
+    if ratio is None:
+        return "—"
+    close = ok is not None and ok(round(ratio, 2)) != ok(ratio)
+    return f"{ratio:.3f}×" if close else f"{ratio:.2f}×"
 
 
 def note(measure: str, ours: str, runs: int | str = "—") -> None:

@@ -210,7 +210,7 @@ def stock_embedder(folder: Path) -> StockMiniLM:
 
 
 class NoSpinMiniLM(LocalMiniLM):
-    """LocalMiniLM with onnxruntime's intra-op spin-waiting off: the fix suggested for coach/embedding.py."""
+    """LocalMiniLM with onnxruntime's intra-op spin-waiting off: a change to weigh for coach/embedding.py."""
 
     @cached_property
     def model(self) -> Any:
@@ -250,7 +250,7 @@ def bench_embedder(texts: list[str], ours: LocalMiniLM, runs: int = 3) -> None:
         f"{cosine:.6f} ({'met' if cosine > 0.999 else '**not met**'}: > 0.999)",
     )
     add(
-        "  suggested fix: LocalMiniLM with ORT spin-waiting off vs LocalMiniLM as is",
+        "  variant for coach/: LocalMiniLM with ORT spin-waiting off vs as is (pays off only under load)",
         len(texts) / no_spin_s,
         len(texts) / ours_s,
         "text/s",

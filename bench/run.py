@@ -35,8 +35,9 @@ own embedding function (pads every text to 256 tokens) on the same model files, 
 come through gradio_client (with its 50 ms message poll shortened to 2 ms) and, for the server's own
 share, through Gradio's queue protocol directly. **llama-cpp alone** is llama-cpp-python with the same
 GGUF, prompt and sampling settings. Memory is the peak resident set of a fresh process (its own `VmHWM`:
-a child's `ru_maxrss` starts from the parent's peak). Rows marked "suggested fix" measure a change
-proposed for coach/, not the code as it is.
+a child's `ru_maxrss` starts from the parent's peak). Where wall time is too noisy on a shared machine,
+CPU seconds are shown beside it, and linear growth is judged on them. Rows marked "suggested fix" or
+"variant" measure a change proposed for coach/, not the code as it is.
 """
 
 
