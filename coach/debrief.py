@@ -6,7 +6,6 @@ notes take over, so the user always gets a list to confirm or edit before anythi
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 from typing import Literal
@@ -131,7 +130,3 @@ def from_rows(rows: list[list[object]]) -> list[ExtractedItem]:
         except ValidationError as exc:
             raise InputError(f"Action item “{str(text)[:40]}”: {exc.errors()[0]['msg']}") from exc
     return items
-
-
-def to_json(debrief: Debrief) -> str:
-    return json.dumps(debrief.model_dump(mode="json"), ensure_ascii=False, indent=2)

@@ -39,7 +39,7 @@ class _LexicalIndex:
 
     def __init__(self) -> None:
         self._stemmer = Stemmer.Stemmer("english")
-        self._fingerprint: tuple | None = None
+        self._fingerprint: str | None = None
         self._passages: list[Hit] = []
         self._retriever: bm25s.BM25 | None = None
         self._lock = threading.Lock()
@@ -48,9 +48,9 @@ class _LexicalIndex:
         return bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, return_ids=False, show_progress=False)
 
     def refresh(self, index: GuidanceIndex) -> None:
-        # Read fresh from the store (two cheap calls), and before the contents: a write in between makes the next
-        # search rebuild again rather than keep a stale index. The revision catches an edit that keeps the count.
-        fingerprint = (index.count(), index.revision())
+        # Read fresh from the store, and before the contents: a write in between makes the next search rebuild
+        # again rather than keep a stale index. Every sync that changes anything writes a new revision.
+        fingerprint = index.revision()
         if fingerprint == self._fingerprint:
             return
         with self._lock:

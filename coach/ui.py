@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import logging
 import secrets
 from collections.abc import Iterator
 
@@ -18,8 +17,6 @@ from coach.settings import Settings
 from coach.transcript import conversation_markdown, message_text
 from coach.ui_journal import agenda_prefill, draft_prefill, journal_panel, journal_picker, user_of
 from coach.ui_tools import DOWNLOADS, agenda_panel, conversation_panel, draft_panel, rehearsal_panel, save_files
-
-log = logging.getLogger(__name__)
 
 EXAMPLES = [
     "Help me rehearse how I'll ask a senior engineer I admire to mentor me.",
