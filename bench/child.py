@@ -24,14 +24,14 @@ COLLECTION = "guidance"
 
 
 def embedder(batch: str = "") -> Any:
-    """The coach's LocalMiniLM, loaded; with `batch`, embedding that many texts per ONNX run instead of 32."""
-    from coach.embedding import LocalMiniLM
+    """The coach's LocalMiniLM, loaded; with `batch`, embedding that many texts per ONNX run instead of its own."""
+    from coach.embedding import ONNX_BATCH, LocalMiniLM
 
-    class SmallBatchMiniLM(LocalMiniLM):
-        def _forward(self, documents: list[str], batch_size: int = 32) -> Any:
+    class OtherBatchMiniLM(LocalMiniLM):
+        def _forward(self, documents: list[str], batch_size: int = ONNX_BATCH) -> Any:
             return super()._forward(documents, batch_size=int(batch))
 
-    model = SmallBatchMiniLM() if batch else LocalMiniLM()
+    model = OtherBatchMiniLM() if batch else LocalMiniLM()
     model(["warm up"])  # loading the model is not indexing
     return model
 

@@ -4,61 +4,81 @@ from __future__ import annotations
 
 import time
 
-from langchain_core.messages import HumanMessage
+from langchain_core.messages import BaseMessage, HumanMessage
 
 from bench.common import add, interleave, median
+from coach.llama_chat import ROLES
 from coach.models import build_chat_model, bundled_model_path
+from coach.service import Coach
 from coach.settings import Settings
 
 PROMPT = "Give three tips for a first meeting with a new mentor."
+QUESTION = "My mentor keeps cancelling our meetings. What should I do?"
 MAX_TOKENS = 96
 RUNS = 6
 GOAL = 0.9
 
+Run = tuple[float, float, int]  # seconds to the first token, seconds in all, tokens
 
-def bench_local_model() -> None:
+
+def _as_dicts(messages: list[BaseMessage]) -> list[dict[str, str]]:
+    return [{"role": ROLES[m.type], "content": str(m.content)} for m in messages]
+
+
+def bench_local_model(coach: Coach) -> None:
+    """A short prompt, and the grounded prompt the coach really sends (system prompt with fenced passages; a new
+    fence code every round, as in the app, so neither side answers from llama.cpp's prompt cache alone)."""
     from llama_cpp import Llama
 
     settings = Settings(provider="local", max_answer_tokens=MAX_TOKENS, temperature=0.0, _env_file=None)
     model = build_chat_model(settings)
     raw = Llama(model_path=str(bundled_model_path()), n_ctx=settings.context_window, seed=0, verbose=False)
 
-    def ours() -> tuple[float, float, int]:
+    def ours(messages: list[BaseMessage]) -> Run:
         t0 = time.perf_counter()
         first, n = None, 0
-        for _ in model.stream([HumanMessage(PROMPT)]):
+        for _ in model.stream(messages):
             first = first or time.perf_counter() - t0
             n += 1
         return first or 0.0, time.perf_counter() - t0, n
 
-    def baseline() -> tuple[float, float, int]:
+    def baseline(messages: list[BaseMessage]) -> Run:
+        payload = _as_dicts(messages)
         t0 = time.perf_counter()
         first, n = None, 0
-        for part in raw.create_chat_completion(
-            [{"role": "user", "content": PROMPT}], stream=True, max_tokens=MAX_TOKENS, temperature=0.0, seed=0
-        ):
+        for part in raw.create_chat_completion(payload, stream=True, max_tokens=MAX_TOKENS, temperature=0.0, seed=0):
             if part["choices"][0]["delta"].get("content"):
                 first = first or time.perf_counter() - t0
                 n += 1
         return first or 0.0, time.perf_counter() - t0, n
 
-    ours(), baseline()  # load our model (lazy) and warm both
-    got = interleave(RUNS, ours=ours, base=baseline)
+    short = [HumanMessage(PROMPT)]
+    ours(short), baseline(short)  # load our model (lazy) and warm both
+    _compare("short prompt", interleave(RUNS, ours=lambda: ours(short), base=lambda: baseline(short)))
+
+    # The same new prompt for both in each round: neither has seen it, whichever goes first.
+    prompts = [coach.answerer.prepare(QUESTION).messages for _ in range(RUNS)]
+    tokens = model.get_num_tokens_from_messages(prompts[0])
+    ours_next, base_next = iter(prompts), iter(prompts)
+    got = interleave(RUNS, ours=lambda: ours(next(ours_next)), base=lambda: baseline(next(base_next)))
+    _compare(f"grounded prompt ({tokens} tokens)", got)
+
+
+def _compare(prompt: str, got: dict[str, list[Run]]) -> None:
     a, b = got["ours"], got["base"]
     add(
-        "local model tokens/s vs raw llama-cpp",
-        median(n / t for _, t, n in a),
-        median(n / t for _, t, n in b),
+        f"local model tokens/s vs raw llama-cpp, {prompt}",
+        median(r[2] / r[1] for r in a),
+        median(r[2] / r[1] for r in b),
         "tok/s",
         goal=f"≥ {GOAL}×",
         ok=lambda r: r >= GOAL,
         runs=RUNS,
     )
-    first_ours, first_raw = median(f for f, _, _ in a), median(f for f, _, _ in b)
     add(
-        "local model first token vs raw llama-cpp",
-        first_ours * 1000,
-        first_raw * 1000,
+        f"local model first token vs raw llama-cpp, {prompt}",
+        median(r[0] for r in a) * 1000,
+        median(r[0] for r in b) * 1000,
         "ms",
         goal=f"≤ {1 / GOAL:.3f}× (speed ≥ {GOAL}×)",
         ok=lambda r: r <= 1 / GOAL,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from bench.common import add, note, percentile
-from coach.evaluation import evaluate, load_questions
+from coach.evaluation import EVAL_SETS, evaluate, load_questions
 from coach.service import Coach
 
 K = 4
@@ -62,12 +62,13 @@ def bench_latency(coach: Coach) -> None:
 
 
 def bench_quality(coach: Coach) -> None:
-    """recall@1, recall@3 and MRR of each retrieval mode on bench/retrieval_eval.jsonl."""
-    questions = load_questions()
-    for mode in ("dense", "bm25", "hybrid"):
-        s = evaluate(coach.retriever, questions, mode)
-        note(
-            f"retrieval quality {mode}: recall@1 / recall@3 / MRR",
-            f"{s.recall_at_1:.2f} / {s.recall_at_3:.2f} / {s.mrr:.2f}",
-            runs=f"{s.questions} questions",
-        )
+    """recall@1, recall@3 and MRR of each retrieval mode on the development and the held-out questions."""
+    for name, path in EVAL_SETS.items():
+        questions = load_questions(path)
+        for mode in ("dense", "bm25", "hybrid"):
+            s = evaluate(coach.retriever, questions, mode)
+            note(
+                f"retrieval quality, {name} set, {mode}: recall@1 / recall@3 / MRR",
+                f"{s.recall_at_1:.2f} / {s.recall_at_3:.2f} / {s.mrr:.2f}",
+                runs=f"{s.questions} questions",
+            )

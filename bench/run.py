@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
             section("chat first token", lambda: bench_first_token(data))
             section("start-up", lambda: bench_startup(data))
         if "local-model" in chosen:
-            section("local model", bench_local_model)
+            section("local model", lambda: bench_local_model(coach))
         if "memory" in chosen:
             section("memory", lambda: bench_memory(data, knowledge, large))
 

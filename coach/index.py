@@ -278,7 +278,8 @@ class GuidanceIndex:
     def _embed(
         self, pending: list[tuple[SourceFile, list[Chunk]]], report: SyncReport, progress: Progress | None
     ) -> None:
-        rows = [row for _, chunks in pending for row in entries(chunks)]
+        # Shortest first across all files: each ONNX batch then holds texts of about one length (little padding).
+        rows = sorted((row for _, chunks in pending for row in entries(chunks)), key=lambda r: len(r.embed))
         total = len(rows)
         if progress:
             progress(0, total)

@@ -251,6 +251,25 @@ def test_a_warm_lexical_index_sees_an_edit_made_through_another_handle(store_set
     assert "ten minutes by videoconference" in hits[0].text
 
 
+@pytest.mark.parametrize("mode", ["dense", "hybrid"])
+def test_dense_hits_carry_the_text_stored_now_after_another_handle_syncs(
+    store_settings, open_index, small_knowledge, mode
+):
+    """Dense hits take their text from the in-memory corpus: it must follow another handle's sync."""
+    writer = open_index(store_settings)
+    writer.sync(small_knowledge)
+    searcher = Retriever(open_index(store_settings), mode=mode)
+    question = "my mentor keeps cancelling our meetings"
+    assert "by videoconference" not in searcher.search(question, k=1)[0].text  # warms the corpus
+    busy = small_knowledge / "busy.md"
+    busy.write_text(busy.read_text().replace("fifteen minutes", "ten minutes by videoconference"), encoding="utf-8")
+
+    writer.sync(small_knowledge)
+
+    top = searcher.search(question, k=1)[0]
+    assert top.source == "busy.md" and "ten minutes by videoconference" in top.text
+
+
 def test_cli_search_json_prints_hits_with_exactly_four_keys(tmp_path, small_knowledge):
     env = {**os.environ, "COACH_KNOWLEDGE_DIR": str(small_knowledge), "COACH_DATA_DIR": str(tmp_path / "data")}
     done = subprocess.run(

@@ -1,28 +1,40 @@
-"""Retrieval quality on the labelled questions in bench/retrieval_eval.jsonl: a regression floor."""
+"""Retrieval quality on the labelled questions in bench/retrieval_*.jsonl: a regression floor."""
 
 from __future__ import annotations
 
 import pytest
 
-from coach.evaluation import evaluate, load_questions
+from coach.evaluation import EVAL_SETS, evaluate, load_questions
 
-# Measured 2026-11-26 with all-MiniLM-L6-v2 (int8) on 60 questions, 42 of them worded to avoid the guidance's
-# own key words: recall@3 hybrid 0.83, BM25 0.77, dense 0.72 (each with the sections' everyday phrasings).
-# The floors sit a little under the measurement so that a real regression fails the build and noise does not.
-FLOORS = {"hybrid": 0.78, "bm25": 0.70, "dense": 0.65}
+# Measured 2026-11-26 with all-MiniLM-L6-v2 (int8), recall@3 (retrieval is deterministic, so no noise margin):
+#   development, 60 questions (42 avoid the guidance's key words): hybrid 0.87, BM25 0.77, dense 0.72
+#   held-out, 40 questions (33 avoid them):                        hybrid 0.85, BM25 0.85, dense 0.75
+# The default (hybrid) must keep recall@3 ≥ 0.85 on both; the single legs have floors under their measurement.
+FLOORS = {"hybrid": 0.85, "bm25": 0.75, "dense": 0.70}
 
 
+@pytest.mark.parametrize("eval_set", sorted(EVAL_SETS))
 @pytest.mark.parametrize("mode", sorted(FLOORS))
-def test_recall_at_3_stays_above_its_floor(make_coach, fake_model, mode):
+def test_recall_at_3_stays_above_its_floor(make_coach, fake_model, mode, eval_set):
     coach = make_coach(fake_model())
-    scores = evaluate(coach.retriever, load_questions(), mode)
+    scores = evaluate(coach.retriever, load_questions(EVAL_SETS[eval_set]), mode)
     assert scores.questions >= 40
     assert scores.recall_at_3 >= FLOORS[mode], scores
 
 
-def test_eval_labels_name_real_sections(make_coach, fake_model):
+def test_the_default_mode_is_the_best_on_both_sets(make_coach, fake_model):
+    coach = make_coach(fake_model())
+    for path in EVAL_SETS.values():
+        questions = load_questions(path)
+        by_mode = {m: evaluate(coach.retriever, questions, m) for m in FLOORS}
+        best = max(by_mode.values(), key=lambda s: (s.recall_at_3, s.mrr))
+        assert by_mode[coach.retriever.mode].mrr == best.mrr, by_mode
+
+
+@pytest.mark.parametrize("eval_set", sorted(EVAL_SETS))
+def test_eval_labels_name_real_sections(make_coach, fake_model, eval_set):
     coach = make_coach(fake_model())
     stored = coach.index.collection.get(include=["metadatas"])["metadatas"]
     known = {f"{m['source']}#{m['section'].split(' > ')[-1]}" for m in stored}
-    for question in load_questions():
+    for question in load_questions(EVAL_SETS[eval_set]):
         assert question.relevant <= known, question
