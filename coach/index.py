@@ -165,6 +165,7 @@ class GuidanceIndex:
         self.embedder = embedder or LocalMiniLM()
         self.client = client
         self.name = name
+        self.writes = 0  # revisions this handle has written: a cache over it refreshes at once after its own syncs
         try:
             self.collection: Collection = client.get_or_create_collection(
                 name, embedding_function=self.embedder, configuration={"hnsw": {"space": "cosine"}}
@@ -199,6 +200,7 @@ class GuidanceIndex:
         return str(self.metadata().get(STATE_KEY, "ready"))
 
     def _set_state(self, state: str) -> None:
+        self.writes += 1
         self.collection.modify(metadata={STATE_KEY: state, REVISION_KEY: uuid.uuid4().hex})
 
     def _stored_files(self) -> dict[str, list[dict]]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import threading
-from dataclasses import asdict, dataclass, replace
+import time
+from dataclasses import asdict, dataclass, field, replace
 from typing import Literal
 
 import bm25s
@@ -17,6 +19,10 @@ Mode = Literal["dense", "bm25", "hybrid"]
 # development questions and the held-out ones (bench/retrieval_*.jsonl); 10 is in the middle of that range.
 RRF_K = 10
 CANDIDATES = 20
+# How long a search trusts its in-memory corpus before reading the collection's revision again (a store round
+# trip, about a quarter of a direct query's own cost on disk and more against a server). Another process's sync
+# shows within this; a sync through the same GuidanceIndex shows at once.
+FRESH_FOR_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -37,117 +43,130 @@ class Hit:
         return f"{self.source} › {self.section}" if self.section else self.source
 
 
+Ranked = list[tuple[str, float]]  # (passage id, score), best first
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """The passages of one revision of the collection, with a BM25 index over them. Never changed once built:
+    a refresh swaps in a new snapshot, so a search running meanwhile keeps a consistent one."""
+
+    revision: str | None = None
+    passages: dict[str, Hit] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)  # passage ids in BM25's document order
+    vectors: int = 0  # stored entries: one per passage plus one per passage with everyday phrasings
+    bm25: bm25s.BM25 | None = None
+
+
 class _Corpus:
-    """Every passage in the collection, held in memory with a BM25 index over it; rebuilt when the collection's
-    revision changes. Dense hits are looked up here too, so a vector query fetches ids and distances only."""
+    """Every passage in the collection held in memory, rebuilt when the collection's revision changes. Dense hits
+    are looked up here too, so a vector query fetches ids and distances only."""
 
-    def __init__(self) -> None:
+    def __init__(self, fresh_for: float) -> None:
         self._stemmer = Stemmer.Stemmer("english")
-        self._fingerprint: str | None = None
-        self.passages: dict[str, Hit] = {}
-        self.vectors = 0  # stored entries: one per passage plus one per passage with everyday phrasings
-        self._order: list[str] = []
-        self._retriever: bm25s.BM25 | None = None
+        self._snapshot = _Snapshot()
         self._lock = threading.Lock()
+        self._fresh_for = fresh_for
+        self._checked = (-math.inf, -1)  # (monotonic time, the index's write count) when the revision was read
 
-    def _tokens(self, texts: list[str]) -> list[list[str]]:
+    def tokens(self, texts: list[str]) -> list[list[str]]:
         return bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, return_ids=False, show_progress=False)
 
-    def refresh(self, index: GuidanceIndex) -> None:
-        # Read fresh from the store, and before the contents: a write in between makes the next search rebuild
-        # again rather than keep a stale index. Every sync that changes anything writes a new revision.
-        fingerprint = index.revision()
-        if fingerprint == self._fingerprint:
-            return
+    def current(self, index: GuidanceIndex) -> _Snapshot:
+        checked_at, writes = self._checked
+        now = time.monotonic()
+        if writes == index.writes and now - checked_at < self._fresh_for:
+            return self._snapshot
+        # The write count, then the revision, then the contents: a write in between any of them makes a later
+        # search look again rather than keep a stale snapshot. Every sync that changes anything writes a revision.
+        self._checked = (now, index.writes)
+        revision = index.revision()
+        if revision == self._snapshot.revision:
+            return self._snapshot
         with self._lock:
-            stored = index.collection.get(include=["documents", "metadatas"], where={"view": {"$ne": "asked"}})
-            documents = list(stored["documents"] or [])
-            metadatas = list(stored["metadatas"] or [])
+            if revision != self._snapshot.revision:
+                self._snapshot = self._build(index, revision)
+            return self._snapshot
+
+    def _build(self, index: GuidanceIndex, revision: str) -> _Snapshot:
+        stored = index.collection.get(include=["documents", "metadatas"], where={"view": {"$ne": "asked"}})
+        documents = list(stored["documents"] or [])
+        metadatas = list(stored["metadatas"] or [])
+        ids = list(stored["ids"])
+        bm25 = None
+        if documents:
+            bm25 = bm25s.BM25()
             # The lexical leg reads a passage together with its everyday phrasings.
             searchable = [f"{d}\n{m.get('asked', '')}" for d, m in zip(documents, metadatas, strict=True)]
-            self.passages = {
+            bm25.index(self.tokens(searchable), show_progress=False)
+        return _Snapshot(
+            revision=revision,
+            passages={
                 i: Hit(id=i, text=d, source=str(m.get("source", "")), section=str(m.get("section", "")), score=0.0)
-                for i, d, m in zip(stored["ids"], documents, metadatas, strict=True)
-            }
-            self.vectors = len(documents) + sum(bool(m.get("asked")) for m in metadatas)
-            self._order = list(stored["ids"])
-            self._retriever = None
-            if documents:
-                retriever = bm25s.BM25()
-                retriever.index(self._tokens(searchable), show_progress=False)
-                self._retriever = retriever
-            self._fingerprint = fingerprint
+                for i, d, m in zip(ids, documents, metadatas, strict=True)
+            },
+            order=ids,
+            vectors=len(documents) + sum(bool(m.get("asked")) for m in metadatas),
+            bm25=bm25,
+        )
 
-    def search(self, query: str, k: int) -> list[Hit]:
-        if self._retriever is None or not self._order:
+    def lexical(self, snapshot: _Snapshot, query: str, k: int) -> Ranked:
+        if snapshot.bm25 is None or not snapshot.order:
             return []
-        tokens = self._tokens([query])
+        tokens = self.tokens([query])
         if not tokens[0]:
             return []
-        k = min(k, len(self._order))
-        indices, scores = self._retriever.retrieve(tokens, k=k, show_progress=False)
-        return [
-            replace(self.passages[self._order[i]], score=float(s))
-            for i, s in zip(indices[0], scores[0], strict=True)
-            if s > 0
-        ]
+        found, scores = snapshot.bm25.retrieve(tokens, k=min(k, len(snapshot.order)), show_progress=False)
+        return [(snapshot.order[i], float(s)) for i, s in zip(found[0], scores[0], strict=True) if s > 0]
 
 
 class Retriever:
     """Searches one GuidanceIndex; `mode` picks the dense legs, the lexical leg, or all three fused (hybrid)."""
 
-    def __init__(self, index: GuidanceIndex, mode: Mode = "hybrid") -> None:
+    def __init__(self, index: GuidanceIndex, mode: Mode = "hybrid", fresh_for: float = FRESH_FOR_S) -> None:
         self.index = index
         self.mode = mode
-        self._corpus = _Corpus()
+        self._corpus = _Corpus(fresh_for)
 
-    def _dense_legs(self, query: str, k: int) -> tuple[list[Hit], list[Hit]]:
+    def _dense_legs(self, snapshot: _Snapshot, query: str, k: int) -> tuple[Ranked, Ranked]:
         """One vector query, split into the passage-text leg and the everyday-phrasing ('asked') leg."""
-        n = min(2 * k, self._corpus.vectors)
+        n = min(2 * k, snapshot.vectors)
         if n == 0:
             return [], []
-        # Ids and distances only: the passages' text and labels come from the corpus already in memory.
-        found = self.index.collection.query(
-            query_embeddings=self.index.embedder([query]), n_results=n, include=["distances"]
-        )
-        legs: dict[str, list[Hit]] = {"text": [], "asked": []}
+        # Ids and distances only: the passages' text and labels are in the snapshot already.
+        embedding = self.index.embedder([query])
+        try:
+            found = self.index.collection.query(query_embeddings=embedding, n_results=n, include=["distances"])
+        except Exception:  # rebuilt under a new id by another process since our last look: look it up again
+            self.index.metadata()  # raises a StoreError that says what to do when it is really gone
+            found = self.index.collection.query(query_embeddings=embedding, n_results=n, include=["distances"])
+        text: Ranked = []
+        asked: Ranked = []
         for entry_id, distance in zip(found["ids"][0], found["distances"][0], strict=True):
             passage_id = entry_id.removesuffix(ASKED_SUFFIX)
-            passage = self._corpus.passages.get(passage_id)
-            if passage is None:  # written after this search read the revision: found by the next search
-                continue
-            legs["asked" if entry_id.endswith(ASKED_SUFFIX) else "text"].append(replace(passage, score=1 - distance))
-        return legs["text"][:k], legs["asked"][:k]
+            if passage_id in snapshot.passages:  # else written after the snapshot: the next search finds it
+                (asked if entry_id.endswith(ASKED_SUFFIX) else text).append((passage_id, 1 - distance))
+        return text[:k], asked[:k]
 
-    def dense(self, query: str, k: int) -> list[Hit]:
-        """Nearest passages by either of their vectors, each passage once at its best score."""
-        self._corpus.refresh(self.index)
-        best: dict[str, Hit] = {}
-        for hit in [h for leg in self._dense_legs(query, k) for h in leg]:
-            if hit.id not in best or hit.score > best[hit.id].score:
-                best[hit.id] = hit
-        return sorted(best.values(), key=lambda h: h.score, reverse=True)[:k]
-
-    def lexical(self, query: str, k: int) -> list[Hit]:
-        self._corpus.refresh(self.index)
-        return self._corpus.search(query, k)
+    @staticmethod
+    def _hits(snapshot: _Snapshot, ranked: Ranked) -> list[Hit]:
+        return [replace(snapshot.passages[i], score=score) for i, score in ranked]
 
     def search(self, query: str, k: int = 4) -> list[Hit]:
         """The top `k` passages for `query` (empty when the query or the index is empty)."""
         if not query.strip():
             return []
-        if self.mode == "dense":
-            return self.dense(query, k)
+        snapshot = self._corpus.current(self.index)
         if self.mode == "bm25":
-            return self.lexical(query, k)
-        self._corpus.refresh(self.index)  # once: both legs then read the same revision of the corpus
-        text_leg, asked_leg = self._dense_legs(query, CANDIDATES)
-        lexical = self._corpus.search(query, CANDIDATES)
+            return self._hits(snapshot, self._corpus.lexical(snapshot, query, k))
+        if self.mode == "dense":
+            best: dict[str, float] = {}  # each passage once, at the better of its two vectors' scores
+            for passage_id, score in [r for leg in self._dense_legs(snapshot, query, k) for r in leg]:
+                best[passage_id] = max(score, best.get(passage_id, score))
+            return self._hits(snapshot, sorted(best.items(), key=lambda r: r[1], reverse=True)[:k])
         fused: dict[str, float] = {}
-        by_id: dict[str, Hit] = {}
-        for leg in (text_leg, asked_leg, lexical):
-            for rank, hit in enumerate(leg):
-                fused[hit.id] = fused.get(hit.id, 0.0) + 1.0 / (RRF_K + rank + 1)
-                by_id.setdefault(hit.id, hit)
-        best = sorted(fused, key=fused.__getitem__, reverse=True)[:k]
-        return [replace(by_id[i], score=round(fused[i], 6)) for i in best]
+        for leg in (*self._dense_legs(snapshot, query, CANDIDATES), self._corpus.lexical(snapshot, query, CANDIDATES)):
+            for rank, (passage_id, _) in enumerate(leg):
+                fused[passage_id] = fused.get(passage_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        best_ids = sorted(fused, key=fused.__getitem__, reverse=True)[:k]
+        return self._hits(snapshot, [(i, round(fused[i], 6)) for i in best_ids])

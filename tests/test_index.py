@@ -10,13 +10,14 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
 from coach.chunking import chunk_file
-from coach.index import GuidanceIndex, open_client
+from coach.index import GuidanceIndex, open_client, rebuild
 from coach.knowledge import load_folder
 from coach.retrieval import Retriever
 from coach.settings import Settings
@@ -238,7 +239,7 @@ def test_a_warm_lexical_index_sees_an_edit_made_through_another_handle(store_set
     """The BM25 cache must notice another process's sync even when the chunk count stays the same."""
     writer = open_index(store_settings)
     before = writer.sync(small_knowledge).total_chunks
-    searcher = Retriever(open_index(store_settings), mode="bm25")
+    searcher = Retriever(open_index(store_settings), mode="bm25", fresh_for=0)  # reads the revision every search
     assert searcher.search("videoconference", k=4) == []  # builds the cache: the word is nowhere yet
     busy = small_knowledge / "busy.md"
     busy.write_text(busy.read_text().replace("fifteen minutes", "ten minutes by videoconference"), encoding="utf-8")
@@ -258,7 +259,7 @@ def test_dense_hits_carry_the_text_stored_now_after_another_handle_syncs(
     """Dense hits take their text from the in-memory corpus: it must follow another handle's sync."""
     writer = open_index(store_settings)
     writer.sync(small_knowledge)
-    searcher = Retriever(open_index(store_settings), mode=mode)
+    searcher = Retriever(open_index(store_settings), mode=mode, fresh_for=0)
     question = "my mentor keeps cancelling our meetings"
     assert "by videoconference" not in searcher.search(question, k=1)[0].text  # warms the corpus
     busy = small_knowledge / "busy.md"
@@ -268,6 +269,47 @@ def test_dense_hits_carry_the_text_stored_now_after_another_handle_syncs(
 
     top = searcher.search(question, k=1)[0]
     assert top.source == "busy.md" and "ten minutes by videoconference" in top.text
+
+
+def test_a_search_trusts_its_corpus_for_a_moment_then_sees_another_handles_sync(
+    store_settings, open_index, small_knowledge
+):
+    writer = open_index(store_settings)
+    writer.sync(small_knowledge)
+    searcher = Retriever(open_index(store_settings), mode="bm25", fresh_for=0.5)
+    assert searcher.search("videoconference", k=4) == []  # reads the revision and builds the corpus
+    busy = small_knowledge / "busy.md"
+    busy.write_text(busy.read_text().replace("fifteen minutes", "ten minutes by videoconference"), encoding="utf-8")
+    writer.sync(small_knowledge)
+
+    assert searcher.search("videoconference", k=4) == [], "within fresh_for the corpus is not read again"
+    time.sleep(0.6)
+    assert [h.source for h in searcher.search("videoconference", k=4)] == ["busy.md"]
+
+
+def test_a_sync_through_the_searchers_own_index_shows_at_once(store_settings, open_index, small_knowledge):
+    index = open_index(store_settings)
+    index.sync(small_knowledge)
+    searcher = Retriever(index, mode="hybrid", fresh_for=3600)
+    assert all("videoconference" not in h.text for h in searcher.search("videoconference", k=4))
+    busy = small_knowledge / "busy.md"
+    busy.write_text(busy.read_text().replace("fifteen minutes", "ten minutes by videoconference"), encoding="utf-8")
+
+    index.sync(small_knowledge)
+
+    assert "videoconference" in searcher.search("videoconference", k=1)[0].text
+
+
+def test_a_search_survives_another_handle_rebuilding_the_collection(store_settings, open_index, small_knowledge):
+    writer = open_index(store_settings)
+    writer.sync(small_knowledge)
+    searcher = Retriever(open_index(store_settings), mode="hybrid", fresh_for=3600)
+    assert searcher.search("my mentor keeps cancelling", k=1)[0].source == "busy.md"
+
+    rebuild(writer.client, writer.name)  # a new collection under a new id, as `coach index --rebuild` makes
+    open_index(store_settings).sync(small_knowledge)
+
+    assert searcher.search("my mentor keeps cancelling", k=1)[0].source == "busy.md"
 
 
 def test_cli_search_json_prints_hits_with_exactly_four_keys(tmp_path, small_knowledge):

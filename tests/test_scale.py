@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from gradio_client import Client
 
 from coach.index import GuidanceIndex, open_client
 from coach.models import FAKE_REPLY
+from coach.retrieval import FRESH_FOR_S
 from coach.settings import PROJECT_ROOT, Settings
 
 pytestmark = pytest.mark.slow  # real server processes
@@ -170,10 +172,17 @@ def test_what_one_replica_indexes_the_other_finds(cluster, embedder):
 
     assert "1 added, 0 updated, 0 removed" in status
     assert cluster.index(embedder).count() == before + 1
-    assert "zz-quokka-rule.md" in sources_of(cluster.b.predict(question, api_name="/ask"))
+    assert "zz-quokka-rule.md" in sources_after_b_refreshes(cluster, question)
     for mode in ("bm25", "hybrid"):
         hits = cluster.cli_search("quokka rule whiteboard", mode)
         assert hits[0]["source"] == "zz-quokka-rule.md", (mode, hits)
+
+
+def sources_after_b_refreshes(cluster: Cluster, question: str) -> str:
+    """B's sources for `question` once its in-memory corpus may have gone stale: a replica reads the shared
+    collection's revision again at most FRESH_FOR_S after its last look, so wait that long, then ask."""
+    time.sleep(FRESH_FOR_S + 0.1)
+    return sources_of(cluster.b.predict(question, api_name="/ask"))
 
 
 def test_an_edit_one_replica_indexes_reaches_the_others_warm_bm25_cache(cluster, embedder):
@@ -190,7 +199,7 @@ def test_an_edit_one_replica_indexes_reaches_the_others_warm_bm25_cache(cluster,
 
     assert "0 added, 1 updated, 0 removed" in status
     assert cluster.index(embedder).count() == before
-    sources = sources_of(cluster.b.predict(question, api_name="/ask"))
+    sources = sources_after_b_refreshes(cluster, question)
     assert "zz-cadence.md" in sources and "every zorbanite" in sources
 
 
