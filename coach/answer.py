@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, trim_messages
 from langchain_core.messages.utils import count_tokens_approximately
 
 from coach.errors import InputError
-from coach.llama_chat import LocalChatModel
+from coach.models import is_local
 from coach.prompts import defang_template_tokens, fence_passages, new_fence_id, render
-from coach.retrieval import Hit, Retriever
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from coach.retrieval import Hit, Retriever
 
 MAX_QUESTION_CHARS = 6000
 # Kept although not "printable": line breaks, and the joiners that emoji (👩🏽‍💻) and scripts such as Persian need.
@@ -71,7 +75,7 @@ class Answerer:
 
     def _count(self, messages: list[BaseMessage]) -> int:
         # Only the local model counts exactly offline; ChatOpenAI's counter fetches tiktoken files.
-        if isinstance(self.model, LocalChatModel):
+        if is_local(self.model):
             return self.model.get_num_tokens_from_messages(messages)
         return count_tokens_approximately(messages)
 

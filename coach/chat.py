@@ -9,24 +9,27 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from coach.answer import Exchange
 from coach.errors import InputError, describe_failure
 from coach.journal import LOCAL_USER
-from coach.retrieval import Hit
 from coach.router import Intent, route
-from coach.service import Coach
 from coach.tools import ToolOutput
 from coach.tools.agenda import AgendaRequest, build_agenda
 from coach.tools.conversation import ConversationRequest, Scenario, plan_conversation
 from coach.tools.draft_ask import AskRequest, draft_ask
 from coach.tools.rehearsal import Persona, feedback, mentor_reply
 
+if TYPE_CHECKING:
+    from coach.retrieval import Hit
+    from coach.service import Coach
+
 SOURCES = "📚 Sources"
 PROBLEM = "⚠️ Problem"
+STARTING = "⏳ Starting up"  # shown while the page waits for the coach to start, then replaced by the reply
 REHEARSAL = "🎭 "
 END_REHEARSAL = re.compile(r"^\s*(end|stop|finish|done|feedback|end rehearsal|give me feedback)\b[\s.!]*$", re.I)
 
@@ -177,9 +180,9 @@ def _tool_replies(output: ToolOutput) -> list[Reply]:
 
 
 def _last_title(history: Sequence[Exchange]) -> str:
-    """The title of the last assistant message that carries state (a problem notice does not)."""
+    """The title of the last assistant message that carries state (a problem or start-up notice does not)."""
     for exchange in reversed(history):
-        if exchange.role == "assistant" and exchange.title != PROBLEM:
+        if exchange.role == "assistant" and exchange.title not in (PROBLEM, STARTING):
             return exchange.title or ""
     return ""
 

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field, ValidationError
 
 from coach.errors import InputError
-from coach.llama_chat import LocalChatModel
+from coach.models import is_local
 from coach.prompts import new_fence_id, render
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 MAX_NOTES_CHARS = 20_000
 
@@ -81,7 +83,7 @@ def extract(notes: str, model: BaseChatModel) -> Debrief:
         HumanMessage("Return the JSON object now."),
     ]
     options: dict = {"temperature": 0}
-    if isinstance(model, LocalChatModel):
+    if is_local(model):
         schema = Debrief.model_json_schema()
         options["response_format"] = {"type": "json_object", "schema": schema}
     for _attempt in range(2):

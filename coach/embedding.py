@@ -43,6 +43,11 @@ def installed_file(distribution: str, relative: str) -> Path:
 class LocalMiniLM(ONNXMiniLM_L6_V2):
     """MiniLM-L6-v2 from installed packages; registered so a reopened collection rebuilds it."""
 
+    # onnxruntime's worker threads spin between runs by default. In the app they took the 2 cores from Gradio's
+    # threads: first token 1.29× a bare Gradio app with spinning, 1.08× without (docs/benchmarks.md), for ~13%
+    # less embedding throughput on an idle machine.
+    spin_wait = False
+
     def __init__(self, preferred_providers: list[str] | None = None) -> None:
         # onnxruntime's Linux wheels send usage telemetry to Microsoft (mobile.events.data.microsoft.com) a few
         # seconds after the first session; only this variable, read when onnxruntime loads, stops it
@@ -66,6 +71,8 @@ class LocalMiniLM(ONNXMiniLM_L6_V2):
         options = self.ort.SessionOptions()
         options.log_severity_level = 3
         options.graph_optimization_level = self.ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if not self.spin_wait:
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return self.ort.InferenceSession(
             str(installed_file(*MODEL_FILE)),
             providers=["CPUExecutionProvider"],

@@ -37,6 +37,10 @@ class InputError(CoachError):
     """The user's input cannot be used as it is."""
 
 
+class StartupFailed(CoachError):
+    """The coach could not start (index, model or guidance); the page says why until the app is restarted."""
+
+
 def server_address(url: object) -> str:
     """A server URL as it is safe to show: scheme, host, port and path, never a user:password part or a query."""
     parts = urlsplit(str(url))

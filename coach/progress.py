@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
-from coach.index import Progress
+if TYPE_CHECKING:
+    from coach.index import Progress
 
 
 def terminal_progress(description: str) -> Progress:

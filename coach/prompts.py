@@ -7,10 +7,12 @@ import secrets
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from langchain_core.prompts import PromptTemplate
+if TYPE_CHECKING:
+    from langchain_core.prompts import PromptTemplate
 
-from coach.retrieval import Hit
+    from coach.retrieval import Hit
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 # Anything that looks like a fence marker inside retrieved text is defanged, so it cannot close one.
@@ -22,6 +24,9 @@ _TEMPLATE_TOKEN = re.compile(r"<\|([^<>|\s]{1,40})\|>")
 @cache
 def load_prompt(name: str) -> PromptTemplate:
     """prompts/<name>.md as a template; formatting it without a variable it names raises KeyError."""
+    # Imported here: it loads langsmith's tracers, which the page does not need until the first answer.
+    from langchain_core.prompts import PromptTemplate
+
     return PromptTemplate.from_file(PROMPTS_DIR / f"{name}.md", encoding="utf-8")
 
 

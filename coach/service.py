@@ -14,6 +14,7 @@ from coach.errors import StoreDamaged
 from coach.index import GuidanceIndex, Progress, SyncReport, move_aside, open_client
 from coach.journal import Journal
 from coach.models import build_chat_model, describe_model
+from coach.prompts import load_prompt
 from coach.retrieval import Retriever
 from coach.settings import Settings
 
@@ -33,6 +34,13 @@ class Coach:
 
     def sync(self, folder: Path | None = None, progress: Progress | None = None) -> SyncReport:
         return self.index.sync(folder or self.settings.knowledge_dir, progress)
+
+    def warm_up(self) -> None:
+        """Open what the page uses, so its first use is as quick as the next: the journal (migrated if need be), the
+        embedding model and the BM25 corpus (one search), the answer prompt. The chat model loads on first use."""
+        _ = self.journal
+        self.retriever.search("warm up", k=1)
+        load_prompt("answer_system")
 
     def status_line(self) -> str:
         where = self.settings.chroma_url or str(self.settings.chroma_dir)

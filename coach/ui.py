@@ -1,28 +1,40 @@
-"""The web page (Gradio 6): thin generators over the coach objects; no logic of its own."""
+"""The web page (Gradio 6): thin generators over the coach objects; no logic of its own.
+
+The page is served before the coach has started (see coach.startup): handlers wait for it, and the status line
+says when it is ready.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import secrets
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import gradio as gr
 
 from coach.answer import Exchange
-from coach.chat import Reply, reply
+from coach.chat import PROBLEM, STARTING, Reply, reply
 from coach.errors import CoachError
-from coach.progress import terminal_progress
-from coach.service import Coach, build_coach
 from coach.settings import Settings
+from coach.startup import STARTING_STATUS, Startup
 from coach.transcript import conversation_markdown, message_text
 from coach.ui_journal import agenda_prefill, draft_prefill, journal_panel, journal_picker, user_of
 from coach.ui_tools import DOWNLOADS, agenda_panel, conversation_panel, draft_panel, rehearsal_panel, save_files
+
+if TYPE_CHECKING:
+    from coach.service import Coach
 
 EXAMPLES = [
     "Help me rehearse how I'll ask a senior engineer I admire to mentor me.",
     "My mentor keeps cancelling our meetings. What should I do?",
     "Suggest an agenda for a 30-minute meeting with my mentor.",
 ]
+WAIT_FOR_START = Reply(
+    "The coach is still starting (opening the index, loading the model, indexing what changed in the guidance). "
+    "Your message is kept and will be answered as soon as it is ready.",
+    title=STARTING,
+)
 UPGRADE_HINT = (
     "For stronger answers set `OPENAI_API_KEY` (OpenAI) or `OPENAI_BASE_URL` "
     "(Ollama, vLLM, LM Studio, llama.cpp server) and restart."
@@ -63,9 +75,17 @@ def to_gradio(replies: list[Reply]) -> list[gr.ChatMessage]:
     return messages
 
 
-def make_responder(coach: Coach):
+def make_responder(startup: Startup):
     def respond(message: str, history: list[dict], request: gr.Request) -> Iterator[list[gr.ChatMessage]]:
-        """Stream the reply to one chat message (answer and sources, a tool's result, or a rehearsal turn)."""
+        """Stream the reply to one chat message (answer and sources, a tool's result, or a rehearsal turn). While the
+        coach is still starting, a notice stands in for the reply until it comes; the message stays in the chat."""
+        if not startup.ready:
+            yield to_gradio([WAIT_FOR_START])
+        try:
+            coach = startup.wait()
+        except CoachError as exc:
+            yield to_gradio([Reply(f"⚠️ {exc}", title=PROBLEM)])
+            return
         for replies in reply(coach, message, to_exchanges(history), user_of(request)):
             yield to_gradio(replies)
 
@@ -126,21 +146,24 @@ def keep_and_export(app: gr.Blocks, chat: gr.ChatInterface, secret: str) -> None
     )
 
 
-def build_app(coach: Coach) -> gr.Blocks:
-    limit = 1 if coach.settings.resolved_provider() == "local" else 16
+def build_app(startup: Startup) -> gr.Blocks:
+    """The page over a coach that may still be starting: nothing here waits for it, only the handlers do."""
+    settings = startup.settings
+    limit = 1 if settings.resolved_provider() == "local" else 16
     with gr.Blocks(title="Mentor Coach", analytics_enabled=False) as app:
         gr.Markdown(
             "# Mentor Coach\nAsk about finding a mentor or getting more from one, or use a tool below. "
             "Answers come from the guidance, with the passages shown under each answer."
         )
-        status = gr.Markdown(coach.status_line(), elem_id="status-line")
-        if coach.settings.resolved_provider() != "openai":
+        status = gr.Markdown(STARTING_STATUS, elem_id="status-line")
+        app.load(startup.status_line, None, status, api_name="status", show_progress="hidden")
+        if settings.resolved_provider() != "openai":
             gr.Markdown(f"**Tip:** {UPGRADE_HINT} See “Using a stronger model” in the README.", elem_id="upgrade-hint")
         banner = gr.Markdown(elem_id="reminders")
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
                 chat = gr.ChatInterface(
-                    fn=make_responder(coach),
+                    fn=make_responder(startup),
                     chatbot=gr.Chatbot(
                         label="Conversation",
                         height=520,
@@ -163,29 +186,33 @@ def build_app(coach: Coach) -> gr.Blocks:
                     concurrency_limit=limit,
                     analytics_enabled=False,
                 )
-                keep_and_export(app, chat, browser_secret(coach.settings))
+                keep_and_export(app, chat, browser_secret(settings))
             with gr.Tab("Draft an ask", id="draft"):
                 picker_slot = gr.Column()
-                draft = draft_panel(coach)
+                draft = draft_panel(startup)
                 with picker_slot:
-                    journal_picker(coach, app, [draft["name"], draft["role"]], draft_prefill)
+                    journal_picker(startup, app, [draft["name"], draft["role"]], draft_prefill)
             with gr.Tab("Agenda", id="agenda"):
                 picker_slot = gr.Column()
-                agenda = agenda_panel(coach)
+                agenda = agenda_panel(startup)
                 with picker_slot:
                     journal_picker(
-                        coach, app, [agenda["mentor"], agenda["progress"], agenda["actions"]], agenda_prefill
+                        startup, app, [agenda["mentor"], agenda["progress"], agenda["actions"]], agenda_prefill
                     )
             with gr.Tab("Difficult conversation", id="conversation"):
-                conversation_panel(coach)
+                conversation_panel(startup)
             with gr.Tab("Rehearse", id="rehearse"):
-                rehearsal_panel(coach)
+                rehearsal_panel(startup)
             with gr.Tab("Journal", id="journal"):
-                journal_panel(coach, app, banner)
+                journal_panel(startup, app, banner)
         with gr.Accordion("Model and index", open=False):
             reindex = gr.Button("Re-index the guidance")
 
             def run_reindex(progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008 - Gradio's idiom
+                try:
+                    coach = startup.wait()
+                except CoachError as exc:
+                    return f"⚠️ {exc}"
                 try:
                     report = coach.sync(progress=lambda done, total: progress((done, max(total, 1)), unit="chunks"))
                 except CoachError as exc:
@@ -206,22 +233,22 @@ def is_loopback(host: str) -> bool:
 
 
 def serve(settings: Settings, coach: Coach | None = None, *, block: bool = True) -> gr.Blocks:
-    """Index what changed, then serve the page on settings.host:port (127.0.0.1 unless told otherwise)."""
+    """Serve the page on settings.host:port (127.0.0.1 unless told otherwise), then start the coach behind it:
+    build it unless given, and index what changed (coach.startup). Handlers wait for it; `/status` says when ready."""
     accounts = settings.accounts()
     if not is_loopback(settings.host) and not accounts:
         raise CoachError(
             f"Refusing to listen on {settings.host} without log-in: set COACH_USERS='name:password,…' "
             "or keep COACH_HOST=127.0.0.1."
         )
-    coach = coach or build_coach(settings, recover=True)  # a damaged on-disk index is moved aside and rebuilt
-    print(coach.sync(progress=terminal_progress("Indexing guidance")).summary())
-    app = build_app(coach)
+    startup = Startup(settings, coach)
+    app = build_app(startup)
     app.queue(default_concurrency_limit=4)
     app.launch(
         server_name=settings.host,
         server_port=settings.port or None,
         share=False,
-        prevent_thread_lock=not block,
+        prevent_thread_lock=True,
         show_error=False,
         quiet=not block,
         auth=accounts or None,
@@ -230,4 +257,7 @@ def serve(settings: Settings, coach: Coach | None = None, *, block: bool = True)
         auth_message="Mentor Coach: sign in to see your own journal." if accounts else None,
         footer_links=["api"],
     )
+    startup.start()
+    if block:
+        app.block_thread()
     return app

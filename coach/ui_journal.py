@@ -5,15 +5,17 @@ from __future__ import annotations
 import functools
 import json
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
 from coach.debrief import as_rows, extract, follow_up_message, from_rows
 from coach.errors import CoachError, describe_failure
 from coach.journal import LOCAL_USER, Journal
-from coach.service import Coach
 from coach.ui_tools import parse_start, save_files
+
+if TYPE_CHECKING:
+    from coach.startup import Startup
 
 MENTOR_COLUMNS = ["id", "name", "role", "how met", "cadence", "channel", "notes"]
 ITEM_COLUMNS = ["id", "action item", "owner", "due", "mentor", "status"]
@@ -49,8 +51,11 @@ def reminder(journal: Journal, user: str, today: date | None = None) -> str:
     return f"⏰ **{len(overdue)} overdue action item{'s' if len(overdue) > 1 else ''}:** {listed}"
 
 
-def journal_panel(coach: Coach, app: gr.Blocks, banner: gr.Markdown) -> None:
-    journal = coach.journal
+def journal_panel(startup: Startup, app: gr.Blocks, banner: gr.Markdown) -> None:
+    def journal() -> Journal:
+        """The coach's journal, once the coach has started (every action waits for it)."""
+        return startup.wait().journal
+
     notice = gr.Markdown(elem_id="journal-notice")
     with gr.Accordion("Mentors", open=True):
         mentors = gr.Dataframe(headers=MENTOR_COLUMNS, interactive=False, label="Your mentors")
@@ -98,18 +103,22 @@ def journal_panel(coach: Coach, app: gr.Blocks, banner: gr.Markdown) -> None:
         upload = gr.File(label="Import a JSON export (replaces your journal)", file_types=[".json"])
         import_button = gr.Button("Import")
 
-    def refresh(request: gr.Request):
-        user = user_of(request)
-        choices = mentor_choices(journal, user)
-        return (
-            mentors_table(journal, user),
-            items_table(journal, user),
-            gr.update(choices=choices),
-            gr.update(choices=choices),
-            reminder(journal, user),
-        )
-
     views = [mentors, items, item_mentor, debrief_mentor, banner]
+
+    def refresh(request: gr.Request):
+        try:
+            current = journal()
+        except CoachError:  # the status line says why the coach could not start
+            return (gr.skip(),) * len(views)
+        user = user_of(request)
+        choices = mentor_choices(current, user)
+        return (
+            mentors_table(current, user),
+            items_table(current, user),
+            gr.update(choices=choices),
+            gr.update(choices=choices),
+            reminder(current, user),
+        )
 
     def guarded(action):
         """Run a journal action; errors become the notice and nothing typed is cleared. The action's last
@@ -130,18 +139,18 @@ def journal_panel(coach: Coach, app: gr.Blocks, banner: gr.Markdown) -> None:
 
     def do_add_mentor(name, role, how_met, cadence, channel, notes, request: gr.Request):
         fields = {"role": role, "how_met": how_met, "cadence": cadence, "channel": channel, "notes": notes}
-        mentor = journal.add_mentor(
+        mentor = journal().add_mentor(
             user_of(request), (name or "").strip(), **{k: (v or "").strip() for k, v in fields.items()}
         )
         return f"Added {mentor.name}."
 
     def do_add_item(text, mentor_id, due, request: gr.Request):
         due_date = date.fromisoformat(due.strip()) if (due or "").strip() else None
-        item = journal.add_action_item(user_of(request), text or "", mentor_id=mentor_id or None, due=due_date)
+        item = journal().add_action_item(user_of(request), text or "", mentor_id=mentor_id or None, due=due_date)
         return f"Added action item #{item.id}."
 
     def do_mark_done(item_id, request: gr.Request):
-        item = journal.mark_done(user_of(request), int(item_id or 0))
+        item = journal().mark_done(user_of(request), int(item_id or 0))
         return f"Marked #{item.id} done."
 
     def do_save_meeting(mentor_id, start_text, minutes, notes_text, rows, request: gr.Request):
@@ -149,12 +158,13 @@ def journal_panel(coach: Coach, app: gr.Blocks, banner: gr.Markdown) -> None:
             raise CoachError("Choose the mentor you met.")
         user = user_of(request)
         confirmed = from_rows(rows.values.tolist() if hasattr(rows, "values") else rows)
-        with journal.atomic():
-            meeting = journal.add_meeting(
+        current = journal()
+        with current.atomic():
+            meeting = current.add_meeting(
                 user, mentor_id, parse_start(start_text), minutes=int(minutes or 30), notes=notes_text or ""
             )
             for item in confirmed:
-                journal.add_action_item(
+                current.add_action_item(
                     user, item.text, owner=item.owner, due=item.due, mentor_id=mentor_id, meeting_id=meeting.id
                 )
         return f"Saved the meeting and {len(confirmed)} action item(s)."
@@ -163,7 +173,7 @@ def journal_panel(coach: Coach, app: gr.Blocks, banner: gr.Markdown) -> None:
         if not file:
             raise CoachError("Choose a JSON export to import.")
         with open(file if isinstance(file, str) else file.name, encoding="utf-8") as handle:
-            counts = journal.import_json(user_of(request), handle.read())
+            counts = journal().import_json(user_of(request), handle.read())
         return "Imported: " + ", ".join(f"{n} {kind}" for kind, n in counts.items())
 
     outputs = [notice, *views]
@@ -183,10 +193,11 @@ def journal_panel(coach: Coach, app: gr.Blocks, banner: gr.Markdown) -> None:
     def run_debrief(mentor_id, notes_text, request: gr.Request):
         user = user_of(request)
         try:
+            coach = startup.wait()
             result = extract(notes_text, coach.answerer.model)
         except Exception as exc:  # the notes stay in their box
             return [], f"⚠️ {describe_failure(exc)}", ""
-        mentor = next((m for m in journal.list_mentors(user) if m.id == mentor_id), None)
+        mentor = next((m for m in coach.journal.list_mentors(user) if m.id == mentor_id), None)
         said = "\n".join(f"- {d}" for d in result.decisions) or "- (none found)"
         how = "found by simple rules — please check them" if result.extracted_by == "rules" else "found by the model"
         summary = f"**Decisions**\n{said}\n\n_Action items {how}; edit the table, then save._"
@@ -197,11 +208,11 @@ def journal_panel(coach: Coach, app: gr.Blocks, banner: gr.Markdown) -> None:
     )
 
     def export(kind: str, request: gr.Request):
-        user = user_of(request)
+        user, current = user_of(request), journal()
         if kind == "json":
-            files = {"journal.json": json.dumps(journal.export_json(user), ensure_ascii=False, indent=2)}
+            files = {"journal.json": json.dumps(current.export_json(user), ensure_ascii=False, indent=2)}
         else:
-            files = {"journal.md": journal.export_markdown(user)}
+            files = {"journal.md": current.export_markdown(user)}
         return save_files(files)[0]
 
     def export_as_json(request: gr.Request) -> str:
@@ -233,15 +244,19 @@ def draft_prefill(journal: Journal, user: str, mentor_id: int | None) -> tuple[s
     return mentor.name, mentor.role
 
 
-def journal_picker(coach: Coach, app: gr.Blocks, targets: list[gr.Component], fill) -> None:
+def journal_picker(startup: Startup, app: gr.Blocks, targets: list[gr.Component], fill) -> None:
     """A 'from your journal' dropdown that fills `targets` with `fill(journal, user, mentor_id)`."""
     picker = gr.Dropdown(label="Start from a mentor in your journal (optional)", choices=[], value=None)
 
     def on_pick(mentor_id: int | None, request: gr.Request):
-        return fill(coach.journal, user_of(request), mentor_id)
+        return fill(startup.wait().journal, user_of(request), mentor_id)
 
     def on_load(request: gr.Request):
-        return gr.update(choices=mentor_choices(coach.journal, user_of(request)))
+        try:
+            journal = startup.wait().journal
+        except CoachError:  # the status line says why the coach could not start
+            return gr.skip()
+        return gr.update(choices=mentor_choices(journal, user_of(request)))
 
     picker.change(on_pick, picker, targets, api_name=False)
     app.load(on_load, None, picker, api_name=False)

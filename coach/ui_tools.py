@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import gradio as gr
 from pydantic import ValidationError
 
 from coach.chat import sources_reply, validation_message
 from coach.errors import InputError, describe_failure
-from coach.service import Coach
 from coach.tools import ToolOutput
 from coach.tools.agenda import AgendaRequest, build_agenda
 from coach.tools.conversation import ConversationRequest, Scenario, plan_conversation
 from coach.tools.draft_ask import AskRequest, draft_ask, draft_ask_variants
 from coach.tools.rehearsal import Persona, feedback, mentor_reply
 
+if TYPE_CHECKING:
+    from coach.service import Coach
+    from coach.startup import Startup
+
+T = TypeVar("T")
 DOWNLOADS = Path(tempfile.gettempdir()) / "mentor-coach-downloads"
 
 
@@ -43,10 +48,11 @@ def _sources_md(output: ToolOutput) -> str:
     return sources_reply(output.hits).content
 
 
-def _safely(run):
-    """Call a tool; bad input or a model failure becomes a readable message instead of an error page."""
+def _safely(startup: Startup, run: Callable[[Coach], T]) -> tuple[T | None, str | None]:
+    """Call a tool with the coach once it has started; bad input, a model failure or a failed start becomes a
+    readable message instead of an error page."""
     try:
-        return run(), None
+        return run(startup.wait()), None
     except ValidationError as exc:
         return None, f"⚠️ {validation_message(exc)}"
     except Exception as exc:
@@ -62,7 +68,7 @@ def parse_start(text: str | None) -> datetime:
     return start if start.tzinfo else start.astimezone()
 
 
-def draft_panel(coach: Coach) -> dict[str, gr.Component]:
+def draft_panel(startup: Startup) -> dict[str, gr.Component]:
     with gr.Row():
         name = gr.Textbox(label="Mentor's name", placeholder="Priya Raman")
         role = gr.Textbox(label="Their role", placeholder="head of product at Northwind")
@@ -106,13 +112,15 @@ def draft_panel(coach: Coach) -> dict[str, gr.Component]:
         return AskRequest(**data)
 
     def run_one(*values: Any):
-        output, problem = _safely(lambda: draft_ask(request(*values), coach.answerer.model, coach.retriever))
+        output, problem = _safely(startup, lambda c: draft_ask(request(*values), c.answerer.model, c.retriever))
         if problem:
             return problem, "", None, ""
         return output.markdown, output.data["message"], save_files(output.files), _sources_md(output)
 
     def run_variants(*values: Any):
-        output, problem = _safely(lambda: draft_ask_variants(request(*values), coach.answerer.model, coach.retriever))
+        output, problem = _safely(
+            startup, lambda c: draft_ask_variants(request(*values), c.answerer.model, c.retriever)
+        )
         if problem:
             return problem, "", None, ""
         texts = "\n\n---\n\n".join(v["message"] for v in output.data["variants"])
@@ -123,7 +131,7 @@ def draft_panel(coach: Coach) -> dict[str, gr.Component]:
     return {"name": name, "role": role}
 
 
-def agenda_panel(coach: Coach) -> dict[str, gr.Component]:
+def agenda_panel(startup: Startup) -> dict[str, gr.Component]:
     with gr.Row():
         mentor = gr.Textbox(label="Mentor's name", placeholder="Priya Raman")
         start = gr.Textbox(label="Start (YYYY-MM-DD HH:MM)", placeholder="2026-12-03 14:30")
@@ -141,7 +149,7 @@ def agenda_panel(coach: Coach) -> dict[str, gr.Component]:
         sources = gr.Markdown()
 
     def run(mentor_name, start_text, length, goals_text, progress_text, action_text, question_text, topic_text):
-        def build() -> ToolOutput:
+        def build(coach: Coach) -> ToolOutput:
             req = AgendaRequest(
                 minutes=int(length or 0),
                 start=parse_start(start_text),
@@ -154,7 +162,7 @@ def agenda_panel(coach: Coach) -> dict[str, gr.Component]:
             )
             return build_agenda(req, coach.answerer.model, coach.retriever)
 
-        output, problem = _safely(build)
+        output, problem = _safely(startup, build)
         if problem:
             return problem, None, ""
         return output.markdown, save_files(output.files), _sources_md(output)
@@ -168,7 +176,7 @@ def agenda_panel(coach: Coach) -> dict[str, gr.Component]:
     return {"mentor": mentor, "progress": progress, "actions": actions}
 
 
-def conversation_panel(coach: Coach) -> None:
+def conversation_panel(startup: Startup) -> None:
     scenario = gr.Dropdown([(s.label, s.value) for s in Scenario], value=Scenario.busy_mentor.value, label="Situation")
     mentor = gr.Textbox(label="Mentor's name")
     context = gr.Textbox(label="What is going on (optional)", lines=3)
@@ -180,7 +188,7 @@ def conversation_panel(coach: Coach) -> None:
         sources = gr.Markdown()
 
     def run(scenario_value, mentor_name, context_text, outcome_text):
-        def plan() -> ToolOutput:
+        def plan(coach: Coach) -> ToolOutput:
             req = ConversationRequest(
                 scenario=scenario_value,
                 mentor_name=mentor_name or "",
@@ -189,7 +197,7 @@ def conversation_panel(coach: Coach) -> None:
             )
             return plan_conversation(req, coach.answerer.model, coach.retriever)
 
-        output, problem = _safely(plan)
+        output, problem = _safely(startup, plan)
         if problem:
             return problem, None, ""
         return output.markdown, save_files(output.files), _sources_md(output)
@@ -197,7 +205,7 @@ def conversation_panel(coach: Coach) -> None:
     go.click(run, [scenario, mentor, context, outcome], [result, files, sources], api_name="plan_conversation")
 
 
-def rehearsal_panel(coach: Coach) -> None:
+def rehearsal_panel(startup: Startup) -> None:
     persona = gr.Dropdown(
         [(p.label, p.value) for p in Persona],
         value=Persona.busy_executive.value,
@@ -219,7 +227,11 @@ def rehearsal_panel(coach: Coach) -> None:
         ]
 
     def begin(persona_value):
-        opening = mentor_reply(Persona(persona_value), [], coach.answerer.model)
+        try:
+            opening = mentor_reply(Persona(persona_value), [], startup.wait().answerer.model)
+        except Exception as exc:
+            gr.Warning(describe_failure(exc))
+            return gr.skip(), gr.skip(), gr.skip()
         return [{"role": "assistant", "content": opening}], "", None
 
     def turn(persona_value, history, text):
@@ -227,7 +239,7 @@ def rehearsal_panel(coach: Coach) -> None:
             return history, text
         history = [*(history or []), {"role": "user", "content": text}]
         try:
-            answer = mentor_reply(Persona(persona_value), transcript(history), coach.answerer.model)
+            answer = mentor_reply(Persona(persona_value), transcript(history), startup.wait().answerer.model)
         except Exception as exc:
             gr.Warning(describe_failure(exc))
             return history[:-1], text
@@ -235,7 +247,7 @@ def rehearsal_panel(coach: Coach) -> None:
 
     def finish(persona_value, history):
         output, problem = _safely(
-            lambda: feedback(transcript(history), Persona(persona_value), coach.answerer.model, coach.retriever)
+            startup, lambda c: feedback(transcript(history), Persona(persona_value), c.answerer.model, c.retriever)
         )
         if problem:
             return problem, None

@@ -285,6 +285,20 @@ def failing_model():
     return make
 
 
+def until_started(url: str, **client_options) -> str:
+    """Wait until the page at `url`, which is served before its coach has started, has it ready; its status line."""
+    from gradio_client import Client
+
+    return Client(url, verbose=False, **client_options).predict(api_name="/status")
+
+
+@pytest.fixture(scope="session")
+def wait_until_started() -> Callable[..., str]:
+    """Call with a page's URL (and gradio_client options such as `auth`) to wait until its coach has started:
+    `status_line = wait_until_started(app.local_url)`."""
+    return until_started
+
+
 @pytest.fixture
 def served(make_coach, fake_model, indexed_store):
     """Start the page on a free port; yields `start(*replies, model=None) -> (gradio_client.Client, coach)`,
@@ -300,6 +314,7 @@ def served(make_coach, fake_model, indexed_store):
         settings = Settings(data_dir=indexed_store, provider="fake", port=0, _env_file=None)
         app = serve(settings, coach, block=False)
         apps.append(app)
+        until_started(app.local_url)
         return Client(app.local_url, verbose=False), coach
 
     yield start
@@ -498,5 +513,6 @@ def echo_page(indexed_store: Path):
         model=EchoModel(delay=0.005),
     )
     app = serve(Settings(data_dir=indexed_store, provider="fake", port=0, _env_file=None), coach, block=False)
+    until_started(app.local_url)
     yield app.local_url, coach
     app.close()

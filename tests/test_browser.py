@@ -77,13 +77,14 @@ def script() -> Script:
 
 
 @pytest.fixture(scope="module")
-def app_url(indexed_store: Path, script: Script) -> Iterator[str]:
+def app_url(indexed_store: Path, script: Script, wait_until_started) -> Iterator[str]:
     """The real page, served in-process on a free loopback port, answering with the scripted fake model."""
     from coach.ui import serve
 
     knowledge = PROJECT_ROOT / "knowledge"
     settings = Settings(data_dir=indexed_store, knowledge_dir=knowledge, provider="fake", port=0, _env_file=None)
     app = serve(settings, build_coach(settings, model=GenericFakeChatModel(messages=script)), block=False)
+    wait_until_started(app.local_url)
     yield app.local_url
     app.close()
 

@@ -14,7 +14,7 @@ from icalendar import Calendar
 from langchain_core.tracers.context import collect_runs
 
 from coach.answer import Exchange
-from coach.chat import PROBLEM, Reply, reply
+from coach.chat import PROBLEM, STARTING, Reply, reply
 from coach.tools.rehearsal import PERSONAS, Persona
 
 DRAFT_FORM, AGENDA_FORM, CONVERSATION_FORM = "🧭 Draft an ask", "🧭 Meeting agenda", "🧭 Difficult conversation"
@@ -282,6 +282,15 @@ def test_a_failed_mentor_reply_does_not_end_the_rehearsal(make_coach, fake_model
     replies = final(coach, USER_OPENING, history)
     assert titles(replies) == ["🎭 Sceptical senior leader"], "trying again continues the rehearsal"
     assert replies[0].content == "Fine. What exactly do you need from me?"
+
+
+def test_a_start_up_notice_left_in_the_chat_does_not_end_the_rehearsal(make_coach, fake_model):
+    coach = make_coach(fake_model("Fine. What exactly do you need from me?"))
+    asked = "let's practise with a sceptical senior"
+    history = then([], asked, final(coach, asked))
+    history = then(history, USER_OPENING, [Reply("The coach is still starting…", STARTING)])  # stopped while waiting
+    replies = final(coach, USER_OPENING, history)
+    assert titles(replies) == ["🎭 Sceptical senior leader"], "asking again continues the rehearsal"
 
 
 # --- Failures ----------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from coach.errors import CoachError
 from coach.index import open_client
 from coach.service import build_coach
 from coach.settings import PROJECT_ROOT, Settings
+from coach.startup import Startup
 from coach.ui import build_app, serve
 
 PRIVACY_VARIABLES = ("GRADIO_ANALYTICS_ENABLED", "ANONYMIZED_TELEMETRY", "HF_HUB_OFFLINE", "HF_HUB_DISABLE_TELEMETRY")
@@ -88,7 +89,8 @@ def test_chroma_telemetry_is_off(settings):
 
 def test_gradio_analytics_are_off_in_code_whatever_the_environment_says(make_coach, fake_model, monkeypatch):
     monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "True")
-    app = build_app(make_coach(fake_model()))
+    coach = make_coach(fake_model())
+    app = build_app(Startup(coach.settings, coach))
     assert app.analytics_enabled is False
     assert app.get_config_file()["analytics_enabled"] is False
 
@@ -232,17 +234,20 @@ def test_the_api_key_never_reaches_logs_messages_or_the_page(openai_stub, indexe
 
     app = serve(settings, coach, block=False)
     try:
+        client = Client(app.local_url, verbose=False)
+        status = client.predict(api_name="/status")  # the status line, loaded once the coach has started
         config = httpx.get(f"{app.local_url}config", timeout=10).text
         html = httpx.get(app.local_url, timeout=10).text
-        (on_page,) = Client(app.local_url, verbose=False).predict("How do I find a mentor?", api_name="/ask")
+        (on_page,) = client.predict("How do I find a mentor?", api_name="/ask")
     finally:
         app.close()
     assert on_page["metadata"]["title"] == PROBLEM and "401" in on_page["content"]
     assert stub.seen and all(seen.headers["authorization"] == f"Bearer {key}" for seen in stub.seen), "it was used"
-    assert "openai · gpt-4o-mini at http://127.0.0.1" in config, "the page shows which model, without the key"
+    assert "openai · gpt-4o-mini at http://127.0.0.1" in status, "the page shows which model, without the key"
     for where, text in {
         "logs": caplog.text,
         "reply": problem.content,
+        "status line": status,
         "page config": config,
         "page": html,
         "answer on the page": json.dumps(on_page),

@@ -140,6 +140,8 @@ def cluster(chroma_server, launch_server, free_port, knowledge_snapshot, tmp_pat
     for replica in replicas:
         replica.wait_ready(timeout=180)
     a, b = (Client(r.url, verbose=False) for r in replicas)
+    for client in (a, b):
+        client.predict(api_name="/status")  # each page is up at once; this waits until its replica has synced
     yield Cluster(chroma_server, collection, knowledge, a, b)
     for replica in replicas:
         replica.stop()

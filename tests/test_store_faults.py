@@ -90,13 +90,15 @@ def test_coach_index_rebuild_moves_a_damaged_folder_aside_and_builds_afresh(
 
 
 def test_the_app_start_recovers_from_a_damaged_folder_by_itself(
-    small_settings: Settings, capsys: pytest.CaptureFixture
+    small_settings: Settings, capsys: pytest.CaptureFixture, wait_until_started
 ) -> None:
     clean = index_small(small_settings)
     corrupt(small_settings.chroma_dir, "truncated")
     app = serve(small_settings.model_copy(update={"port": 0}), block=False)
     try:
+        status = wait_until_started(app.local_url)  # the page is up at once; the index is recovered behind it
         out, err = capsys.readouterr()
+        assert f"Index: {clean} passages" in status
         assert "is damaged" in err and "Moved the damaged index aside" in err
         assert f"{clean} chunks" in out
     finally:

@@ -12,10 +12,11 @@ from coach.ui import serve
 
 
 @pytest.fixture
-def two_user_app(make_coach, fake_model, indexed_store, tmp_path):
+def two_user_app(make_coach, fake_model, indexed_store, tmp_path, wait_until_started):
     coach = make_coach(fake_model(), journal_path=tmp_path / "journal.sqlite3")
     settings = Settings(data_dir=indexed_store, provider="fake", port=0, users="alice:pw-a,bob:pw-b", _env_file=None)
     app = serve(settings, coach, block=False)
+    wait_until_started(app.local_url, auth=("alice", "pw-a"))
     yield app.local_url
     app.close()
 

@@ -8,15 +8,18 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
-from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from coach.retrieval import Hit, Retriever
 from coach.tools import ToolOutput, guidance, wording_or_empty
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from coach.retrieval import Hit, Retriever
 
 MIN_MINUTES, MAX_MINUTES = 15, 240
 MAX_ITEMS = 30

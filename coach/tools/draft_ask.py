@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import Stemmer
-from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from coach.errors import InputError
-from coach.retrieval import Hit, Retriever
 from coach.tools import ToolOutput, guidance, wording_or_empty
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from coach.retrieval import Hit, Retriever
 
 AskKind = Literal["first_conversation", "micro_mentoring", "ongoing"]
 Channel = Literal["email", "linkedin"]

@@ -13,18 +13,21 @@ import unicodedata
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
 
 from coach.errors import InputError, ModelError
-from coach.llama_chat import LocalChatModel
+from coach.models import is_local
 from coach.prompts import fence_passages, new_fence_id, render
-from coach.retrieval import Hit, Retriever
 from coach.tools import ToolOutput, guidance
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from coach.retrieval import Hit, Retriever
 
 MAX_TURNS, MAX_TURN_CHARS, TURNS_SENT = 60, 2000, 20
 MAX_REPLY_SENTENCES, MAX_REPLY_CHARS, LOCAL_REPLY_TOKENS, LOCAL_FEEDBACK_TOKENS = 3, 400, 120, 768
@@ -194,7 +197,7 @@ def mentor_reply(persona: Persona, transcript: Transcript, model: BaseChatModel)
     transcript = check_transcript(transcript)
     if not any(t["role"] == "user" for t in transcript):
         return PERSONAS[persona].canned
-    options = {"max_tokens": LOCAL_REPLY_TOKENS} if isinstance(model, LocalChatModel) else {}
+    options = {"max_tokens": LOCAL_REPLY_TOKENS} if is_local(model) else {}
     reply = model.invoke(persona_messages(persona, transcript), **options)
     return sanitize_reply(str(reply.content), persona)
 
@@ -315,7 +318,7 @@ def _scorer_messages(transcript: Transcript, persona: Persona, passages: dict[Cr
 
 def _ask_scorer(model: BaseChatModel, messages: list) -> ModelFeedback:
     options: dict = {"temperature": 0}  # the same transcript gets the same scores
-    if isinstance(model, LocalChatModel):  # llama.cpp constrains sampling to the schema
+    if is_local(model):  # llama.cpp constrains sampling to the schema
         schema = ModelFeedback.model_json_schema()
         options |= {"response_format": {"type": "json_object", "schema": schema}, "max_tokens": LOCAL_FEEDBACK_TOKENS}
         size, room = model.get_num_tokens_from_messages(messages), model.context_window - 2 * LOCAL_FEEDBACK_TOKENS
