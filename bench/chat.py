@@ -22,7 +22,7 @@ from coach.models import FAKE_REPLY
 QUESTION = "My mentor keeps cancelling our meetings. What should I do?"
 FIRST_TOKEN_GOAL = 1.2
 STARTUP_GOAL = 1.3
-ROUNDS = 30
+ROUNDS = 60
 STARTUP_ROUNDS = 3
 
 

@@ -59,19 +59,13 @@ def index(source: str, store: str, batch: str = "") -> dict:
     model = embedder(batch)
     client = open_client(Settings(data_dir=Path(store), provider="fake", _env_file=None))
     guidance = GuidanceIndex(client, COLLECTION, model)
-    marks: list[tuple[int, float, float]] = []  # (vectors stored so far, wall, CPU): early batches against late
-
-    def progress(done: int, total: int) -> None:
-        marks.append((done, time.perf_counter(), time.process_time()))
-
     start, cpu = time.perf_counter(), time.process_time()
-    report = guidance.sync(Path(source), progress=progress)
+    report = guidance.sync(Path(source))
     full, full_cpu = time.perf_counter() - start, time.process_time() - cpu
     start = time.perf_counter()
     again = guidance.sync(Path(source))
     reindex = time.perf_counter() - start
     ids = guidance.collection.get(include=[])["ids"]
-    tenth = len(marks) // 10 + 1
     return {
         "vectors": report.total_chunks,
         "chunks": len({i.split("~")[0] for i in ids}),  # a chunk's vectors share its id up to "~"
@@ -79,16 +73,7 @@ def index(source: str, store: str, batch: str = "") -> dict:
         "full_cpu_s": full_cpu,
         "reindex_s": reindex,
         "re_embedded": again.chunks_embedded,
-        "first_tenth": _per_1k(marks[:tenth]),
-        "last_tenth": _per_1k(marks[-tenth:]),
     }
-
-
-def _per_1k(marks: list[tuple[int, float, float]]) -> dict[str, float]:
-    """Wall and CPU seconds per 1,000 vectors between the first and the last of `marks`."""
-    (done_a, wall_a, cpu_a), (done_b, wall_b, cpu_b) = marks[0], marks[-1]
-    vectors = max(done_b - done_a, 1)
-    return {"wall": (wall_b - wall_a) / vectors * 1000, "cpu": (cpu_b - cpu_a) / vectors * 1000}
 
 
 def plain_build(rows: list[tuple[str, str, dict, str]], model: Any, store: Path) -> float:
