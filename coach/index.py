@@ -21,7 +21,7 @@ from chromadb.config import Settings as ChromaSettings
 
 from coach.chunking import Chunk, chunk_file
 from coach.embedding import LocalMiniLM
-from coach.errors import StoreDamaged, StoreError
+from coach.errors import KnowledgeError, StoreDamaged, StoreError
 from coach.knowledge import SourceFile, load_folder
 from coach.settings import Settings
 
@@ -229,7 +229,7 @@ class GuidanceIndex:
         """
         try:
             return self._sync(folder, progress)
-        except StoreError:
+        except (StoreError, KnowledgeError):  # a bad knowledge folder is the user's to fix, not a failed write
             raise
         except Exception as exc:  # chromadb's Rust core reports a failed write as several types, without the cause
             where = self.client.get_settings().persist_directory

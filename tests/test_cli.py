@@ -46,3 +46,4 @@ def test_missing_knowledge_folder_is_reported_not_a_traceback(tmp_path):
     done = run_coach("index", "--source", str(tmp_path / "nowhere"), env=env)
     assert done.returncode == 2
     assert "does not exist" in done.stderr and "Traceback" not in done.stderr
+    assert "Writing the index" not in done.stderr, "a missing folder is no failed write"
