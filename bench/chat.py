@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import subprocess
 import tempfile
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import bare_app
-from bench.common import PYTHON, ROOT, add, child_env, free_port, interleave, median, percentile
+from bench.common import PYTHON, ROOT, add, child_env, free_port, interleave, median, percentile, queue_turn
 from coach.models import FAKE_REPLY
 
 QUESTION = "My mentor keeps cancelling our meetings. What should I do?"
@@ -81,22 +80,7 @@ def first_update_seconds(http: Any, url: str, fn_index: int, session: str) -> fl
     server's own time to the first streamed update, without gradio_client's ~50 ms of client overhead.
     One `session` per page, as a browser keeps it: Gradio builds a session's copy of the page's state on its
     first event, which a page as big as the coach's pays once per visit, not per question."""
-    start = time.perf_counter()
-    joined = http.post(
-        f"{url}gradio_api/queue/join",
-        json={"data": [QUESTION, []], "fn_index": fn_index, "session_hash": session, "trigger_id": None},
-    )
-    joined.raise_for_status()
-    first = None
-    with http.stream("GET", f"{url}gradio_api/queue/data", params={"session_hash": session}) as stream:
-        for line in stream.iter_lines():
-            if not line.startswith("data:"):
-                continue
-            message = json.loads(line[5:])
-            if message.get("msg") == "process_generating" and first is None:
-                first = time.perf_counter() - start
-            if message.get("msg") == "process_completed":
-                break
+    first, _ = queue_turn(http, url, fn_index, session, [QUESTION, []])
     if first is None:
         raise RuntimeError(f"{url} streamed no update")
     return first

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import statistics
@@ -175,3 +176,22 @@ def run_child(args: list[str], env: dict[str, str] | None = None, timeout: float
     peaks = [line.removeprefix(PEAK_PREFIX) for line in stdout.splitlines() if line.startswith(PEAK_PREFIX)]
     lines = [line for line in stdout.splitlines() if not line.startswith(PEAK_PREFIX)]
     return "\n".join(lines), wall, int(peaks[-1]) / 1024 if peaks else float("nan")
+
+
+def queue_turn(http: Any, url: str, fn_index: int, session: str, data: list[Any]) -> tuple[float | None, dict]:
+    """One event in Gradio's queue protocol (join, then read the event stream), as a browser sends it: seconds to
+    the first streamed update (None if none came) and the completed event's output."""
+    start = time.perf_counter()
+    body = {"data": data, "fn_index": fn_index, "session_hash": session, "trigger_id": None}
+    http.post(f"{url}gradio_api/queue/join", json=body).raise_for_status()
+    first = None
+    with http.stream("GET", f"{url}gradio_api/queue/data", params={"session_hash": session}) as stream:
+        for line in stream.iter_lines():
+            if not line.startswith("data:"):
+                continue
+            event = json.loads(line[5:])
+            if event.get("msg") == "process_generating" and first is None:
+                first = time.perf_counter() - start
+            if event.get("msg") == "process_completed":
+                return first, event.get("output", {})
+    return first, {}

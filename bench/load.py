@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.common import PYTHON, ROOT, child_env, free_port, percentile
+from bench.common import PYTHON, ROOT, child_env, free_port, percentile, queue_turn
 
 PIECES = 4
 
@@ -88,20 +88,8 @@ def run_session(url: str, fn_index: int, session: int, turns: int) -> Session:
     with httpx.Client(base_url=url, timeout=120) as http:
         for turn in range(1, turns + 1):
             sent = message(session, turn)
-            body = {"data": [sent, None], "fn_index": fn_index, "session_hash": session_hash, "trigger_id": None}
             start = time.perf_counter()
-            http.post("gradio_api/queue/join", json=body).raise_for_status()
-            first, output = None, None
-            with http.stream("GET", "gradio_api/queue/data", params={"session_hash": session_hash}) as stream:
-                for line in stream.iter_lines():
-                    if not line.startswith("data:"):
-                        continue
-                    event = json.loads(line[5:])
-                    if event.get("msg") == "process_generating" and first is None:
-                        first = time.perf_counter() - start
-                    if event.get("msg") == "process_completed":
-                        output = event.get("output", {})
-                        break
+            first, output = queue_turn(http, "", fn_index, session_hash, [sent, None])
             result.latencies.append(time.perf_counter() - start)
             result.first_updates.append(first if first is not None else result.latencies[-1])
             answer = (output or {}).get("data", [[{}]])[0][0].get("content", "")
