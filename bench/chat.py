@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import bare_app
-from bench.common import PYTHON, ROOT, add, child_env, free_port, interleave, median, percentile, queue_turn
+from bench.common import PYTHON, ROOT, add, child_env, free_port, interleave, median, percentile, queue_turn, stop
 from coach.models import FAKE_REPLY
 
 QUESTION = "My mentor keeps cancelling our meetings. What should I do?"
@@ -184,12 +184,7 @@ def seconds_until_page(args: list[str], env: dict[str, str], port: int, timeout:
                     raise TimeoutError(f"{' '.join(args)} did not serve the page in {timeout} s")
                 time.sleep(0.05)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
 
 
 def bench_startup(data_dir: Path) -> None:

@@ -195,3 +195,13 @@ def queue_turn(http: Any, url: str, fn_index: int, session: str, data: list[Any]
             if event.get("msg") == "process_completed":
                 return first, event.get("output", {})
     return first, {}
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Terminate a child, and kill it if it has not exited 15 s later."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.common import PYTHON, ROOT, child_env, free_port, percentile, queue_turn
+from bench.common import PYTHON, ROOT, child_env, free_port, percentile, queue_turn, stop
 
 PIECES = 4
 
@@ -142,11 +142,7 @@ def main(argv: list[str] | None = None) -> int:
                 sessions = list(pool.map(lambda s: run_session(url, fn_index, s, args.turns), range(args.sessions)))
             wall = time.perf_counter() - start
         finally:
-            child.terminate()
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
+            stop(child)
     latencies = [x for s in sessions for x in s.latencies]
     firsts = [x for s in sessions for x in s.first_updates]
     wrong = [w for s in sessions for w in s.wrong]
