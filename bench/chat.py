@@ -16,7 +16,7 @@ from typing import Any
 
 from bench import bare_app
 from bench.common import PYTHON, ROOT, add, child_env, free_port, interleave, median, percentile, queue_turn, stop
-from coach.models import FAKE_REPLY
+from coach.llm.fake import FAKE_REPLY
 
 QUESTION = "My mentor keeps cancelling our meetings. What should I do?"
 FIRST_TOKEN_GOAL = 1.2
@@ -97,7 +97,7 @@ def bench_first_token(data_dir: Path) -> None:
 
     from coach.service import build_coach
     from coach.settings import Settings
-    from coach.ui import serve
+    from coach.ui.page import serve
 
     settings = Settings(data_dir=data_dir, provider="fake", port=free_port(), _env_file=None)
     coach = build_coach(settings)  # provider "fake": GenericFakeChatModel, no delay

@@ -25,7 +25,7 @@ COLLECTION = "guidance"
 
 def embedder(batch: str = "") -> Any:
     """The coach's LocalMiniLM, loaded; with `batch`, embedding that many texts per ONNX run instead of its own."""
-    from coach.embedding import ONNX_BATCH, LocalMiniLM
+    from coach.guidance.embedding import ONNX_BATCH, LocalMiniLM
 
     class OtherBatchMiniLM(LocalMiniLM):
         def _forward(self, documents: list[str], batch_size: int = ONNX_BATCH) -> Any:
@@ -39,8 +39,8 @@ def embedder(batch: str = "") -> Any:
 def store_rows(folder: Path, model: Any) -> list[tuple[str, str, dict, str]]:
     """(id, document, metadata, text to embed) of every vector the coach stores for `folder`."""
     from coach import index
-    from coach.chunking import chunk_file
-    from coach.knowledge import load_folder
+    from coach.guidance.chunking import chunk_file
+    from coach.guidance.sources import load_folder
 
     rows = []
     for file in load_folder(folder).files:
@@ -53,7 +53,7 @@ def store_rows(folder: Path, model: Any) -> list[tuple[str, str, dict, str]]:
 
 
 def index(source: str, store: str, batch: str = "") -> dict:
-    from coach.index import GuidanceIndex, open_client
+    from coach.guidance.index import GuidanceIndex, open_client
     from coach.settings import Settings
 
     model = embedder(batch)
@@ -78,7 +78,7 @@ def index(source: str, store: str, batch: str = "") -> dict:
 
 def plain_build(rows: list[tuple[str, str, dict, str]], model: Any, store: Path) -> float:
     """Seconds to embed `rows` in one call and add them to a fresh collection in Chroma's largest batches."""
-    from coach.index import open_client
+    from coach.guidance.index import open_client
     from coach.settings import Settings
 
     client = open_client(Settings(data_dir=store, provider="fake", _env_file=None))
@@ -121,7 +121,7 @@ def app(data_dir: str) -> dict:
 def raw_llama() -> dict:
     from llama_cpp import Llama
 
-    from coach.models import bundled_model_path
+    from coach.llm.models import bundled_model_path
     from coach.settings import Settings
 
     settings = Settings(provider="local", _env_file=None)

@@ -10,7 +10,7 @@ import random
 import re
 from pathlib import Path
 
-from coach.knowledge import load_folder
+from coach.guidance.sources import load_folder
 
 SECTIONS_PER_FILE = 20
 WORDS_PER_SECTION = (85, 120)

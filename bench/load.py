@@ -63,7 +63,7 @@ def serve(port: int, data_dir: Path, delay: float) -> None:
     """The child: index knowledge/ (first run only), then serve the page with the echo model until killed."""
     from coach.service import build_coach
     from coach.settings import Settings
-    from coach.ui import serve as serve_page
+    from coach.ui.page import serve as serve_page
 
     settings = Settings(data_dir=data_dir, provider="fake", port=port, _env_file=None)
     serve_page(settings, build_coach(settings, model=echo_model(delay)), block=True)

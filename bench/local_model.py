@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 
+from coach.llm.llama import ROLES
 from langchain_core.messages import BaseMessage, HumanMessage
 
 from bench.common import add, interleave, median
-from coach.llama_chat import ROLES
-from coach.models import build_chat_model, bundled_model_path
+from coach.llm.models import build_chat_model, bundled_model_path
 from coach.service import Coach
 from coach.settings import Settings
 

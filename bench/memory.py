@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import add, note, run_child
-from coach.embedding import ONNX_BATCH
+from coach.guidance.embedding import ONNX_BATCH
 
 OLD_BATCH = 32  # the batch size before ONNX_BATCH
 

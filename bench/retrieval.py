@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from bench.common import add, note, percentile
-from coach.evaluation import EVAL_SETS, evaluate, load_questions
+from bench.evaluation import EVAL_SETS, evaluate, load_questions
 from coach.service import Coach
 
 K = 4

@@ -91,10 +91,11 @@ def main(argv: list[str] | None = None) -> None:
     from bench.local_model import bench_local_model
     from bench.memory import bench_memory
     from bench.retrieval import bench_latency, bench_quality
+    from coach.guidance.sources import LIBRARY
     from coach.service import build_coach
     from coach.settings import Settings
 
-    knowledge = ROOT / "knowledge"
+    knowledge = LIBRARY
     large = None
     with tempfile.TemporaryDirectory(prefix="coach-bench-") as tmp:
         work = Path(tmp)

@@ -19,15 +19,15 @@ def _coach(settings: Settings, args: argparse.Namespace, *, with_model: bool = T
     store = Path(args.store) if getattr(args, "store", None) else None
     if with_model:
         return build_coach(settings, store_dir=store, recover=recover)
-    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+    from coach.llm.fake import MockChatModel
 
     # Indexing and searching never call the model: a placeholder avoids loading one.
-    return build_coach(settings, model=FakeListChatModel(responses=[""]), store_dir=store, recover=recover)
+    return build_coach(settings, model=MockChatModel(), store_dir=store, recover=recover)
 
 
 def _ensure_index(coach, settings: Settings) -> None:
     if coach.index.count() == 0:
-        report = coach.sync(settings.knowledge_dir, terminal_progress("Indexing guidance"))
+        report = coach.sync(None, terminal_progress("Indexing guidance"))
         print(report.summary(), file=sys.stderr)
 
 
@@ -36,13 +36,13 @@ def cmd_index(settings: Settings, args: argparse.Namespace) -> int:
         import contextlib
 
         from coach.errors import StoreDamaged
-        from coach.index import open_client, rebuild
+        from coach.guidance.index import open_client, rebuild
 
         # A store that cannot even be opened is moved aside by `recover` below, and a fresh one built.
         with contextlib.suppress(StoreDamaged):
             rebuild(open_client(settings, Path(args.store) if args.store else None), settings.collection)
     coach = _coach(settings, args, with_model=False, recover=args.rebuild)
-    report = coach.sync(Path(args.source) if args.source else settings.knowledge_dir, terminal_progress("Indexing"))
+    report = coach.sync(Path(args.source) if args.source else None, terminal_progress("Indexing"))
     print(report.summary())
     return 0
 
@@ -85,7 +85,7 @@ def _tool_call(build):
     """Run a tool builder, turning pydantic's complaints into a CoachError the CLI prints."""
     from pydantic import ValidationError
 
-    from coach.chat import validation_message
+    from coach.chat.turn import validation_message
     from coach.errors import InputError
 
     try:
@@ -123,7 +123,7 @@ def cmd_draft_ask(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_agenda(settings: Settings, args: argparse.Namespace) -> int:
     from coach.tools.agenda import AgendaRequest, build_agenda
-    from coach.ui_tools import parse_start
+    from coach.tools.when import parse_start
 
     coach = _coach(settings, args)
     _ensure_index(coach, settings)
@@ -207,7 +207,7 @@ def cmd_rehearse(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_journal(settings: Settings, args: argparse.Namespace) -> int:
-    from coach.journal import LOCAL_USER, Journal
+    from coach.journal.journal import LOCAL_USER, Journal
 
     journal = Journal(settings.journal_file)
     user = args.user or LOCAL_USER
@@ -229,7 +229,7 @@ def cmd_journal(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    from coach.ui import serve
+    from coach.ui.page import serve
 
     serve(settings)
     return 0
@@ -240,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("index", help="index the knowledge folder (incremental)")
-    p.add_argument("--source", help="folder of .md/.txt guidance (default: knowledge/)")
+    p.add_argument("--source", help="index this folder instead (default: the built-in guidance and ./knowledge/)")
     p.add_argument("--store", help="Chroma folder (default: the data directory)")
     p.add_argument("--rebuild", action="store_true", help="drop the index and embed everything again")
     p.set_defaults(func=cmd_index)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 
 class CoachError(Exception):
@@ -29,6 +33,10 @@ class ModelUnavailable(ModelError):
     """The model server cannot be reached or did not answer in time."""
 
 
+class ModelCrashed(ModelError):
+    """The local model's process died mid-request (segfault, abort, OOM kill); it has been restarted."""
+
+
 class ModelAuthError(ModelError):
     """The model server rejected the API key."""
 
@@ -39,6 +47,16 @@ class InputError(CoachError):
 
 class StartupFailed(CoachError):
     """The coach could not start (index, model or guidance); the page says why until the app is restarted."""
+
+
+def validation_summary(exc: ValidationError, limit: int = 8, what: str = "value") -> str:
+    """Pydantic's errors as one readable line: 'field: message; other: message' (the one formatter for all)."""
+    parts = []
+    for error in exc.errors()[:limit]:
+        where = ".".join(str(p) for p in error["loc"]) or what
+        parts.append(f"{where}: {str(error['msg']).removeprefix('Value error, ')}")
+    more = exc.error_count() - limit
+    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
 
 
 def server_address(url: object) -> str:
@@ -56,6 +74,8 @@ def _where(exc: BaseException) -> str:
     if not url:
         return "the model server"
     parts = urlsplit(str(url))
+    if parts.hostname == "local":  # the supervised local model, reached over its private socket
+        return "the local model"
     return f"the model server at {server_address(f'{parts.scheme}://{parts.netloc}')}"
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from tqdm import tqdm
 
 if TYPE_CHECKING:
-    from coach.index import Progress
+    from coach.guidance.index import Progress
 
 
 def terminal_progress(description: str) -> Progress:

@@ -9,13 +9,13 @@ from pathlib import Path
 
 from langchain_core.language_models import BaseChatModel
 
-from coach.answer import Answerer
+from coach.chat.answer import Answerer
 from coach.errors import StoreDamaged
-from coach.index import GuidanceIndex, Progress, SyncReport, move_aside, open_client
-from coach.journal import Journal
-from coach.models import build_chat_model, describe_model
-from coach.prompts import load_prompt
-from coach.retrieval import Retriever
+from coach.guidance.index import GuidanceIndex, Progress, SyncReport, move_aside, open_client
+from coach.guidance.retrieval import Retriever
+from coach.journal.journal import Journal
+from coach.llm.models import build_chat_model, describe_model
+from coach.llm.prompts import load_prompt, use_prompt_overrides
 from coach.settings import Settings
 
 
@@ -33,7 +33,7 @@ class Coach:
         return Journal(self.settings.journal_file)
 
     def sync(self, folder: Path | None = None, progress: Progress | None = None) -> SyncReport:
-        return self.index.sync(folder or self.settings.knowledge_dir, progress)
+        return self.index.sync(folder or self.settings.guidance_folders(), progress)
 
     def warm_up(self) -> None:
         """Open what the page uses, so its first use is as quick as the next: the journal (migrated if need be), the
@@ -66,6 +66,7 @@ def build_coach(
 ) -> Coach:
     """A ready coach; pass `model` to use a given chat model (tests use fakes), `recover` to rebuild a damaged
     on-disk index instead of failing (see `open_index`)."""
+    use_prompt_overrides(settings.prompts_dir)
     index = open_index(settings, store_dir, recover=recover)
     retriever = Retriever(index, mode=settings.retrieval_mode)
     chat_model = model or build_chat_model(settings)

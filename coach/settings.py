@@ -9,8 +9,6 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
 
 def default_data_dir() -> Path:
     """Per-user data location (XDG on Linux), so the index and journal outlive a checkout."""
@@ -31,8 +29,17 @@ class Settings(BaseSettings):
         default=None,
         description="Log-in accounts as 'name:password,name2:password2'; each user sees only their own journal.",
     )
-    knowledge_dir: Path = Field(
-        default=PROJECT_ROOT / "knowledge", description="Folder of Markdown/text guidance to index."
+    knowledge_dir: Path | None = Field(
+        default=None, description="Folder of guidance to index instead of the built-in guidance shipped in the package."
+    )
+    own_guidance_dir: Path = Field(
+        default=Path("knowledge"),
+        description="Your own guidance files, indexed beside the built-in guidance when the folder exists "
+        "(relative to the working directory).",
+    )
+    prompts_dir: Path = Field(
+        default=Path("prompts"),
+        description="Prompt overrides: a file here named like a packaged prompt wins over it (working directory).",
     )
     collection: str = Field(default="guidance", description="Chroma collection name.")
     chroma_url: str | None = Field(
@@ -91,6 +98,12 @@ class Settings(BaseSettings):
             return []
         pairs = [item.partition(":") for item in self.users.get_secret_value().split(",") if item.strip()]
         return [(name.strip(), password) for name, _, password in pairs if name.strip() and password]
+
+    def guidance_folders(self) -> list[Path]:
+        """What the index holds: the built-in guidance (or `knowledge_dir`), then the user's own folder."""
+        from coach.guidance.sources import LIBRARY
+
+        return [self.knowledge_dir or LIBRARY, self.own_guidance_dir]
 
     @property
     def chroma_dir(self) -> Path:

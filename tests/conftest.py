@@ -21,14 +21,12 @@ from pathlib import Path
 import httpx
 import pytest
 from langchain_core.language_models import BaseChatModel
-from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from pydantic import ConfigDict, Field
 
-from coach.embedding import LocalMiniLM
+from coach.guidance.embedding import LocalMiniLM
+from coach.guidance.sources import LIBRARY
+from coach.llm.fake import MockChatModel
 from coach.service import Coach, build_coach
-from coach.settings import PROJECT_ROOT, Settings
+from coach.settings import Settings
 
 # gradio_client looks up a hub host when created, and chromadb/gradio phone home unless told not to.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -36,25 +34,16 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-KNOWLEDGE = PROJECT_ROOT / "knowledge"
-
-
-class RecordingFakeModel(GenericFakeChatModel):
-    """GenericFakeChatModel that also keeps every list of messages it was sent."""
-
-    sent: list = Field(default_factory=list)
-
-    def _stream(self, messages, stop=None, run_manager=None, **kwargs):
-        self.sent.append(list(messages))
-        yield from super()._stream(messages, stop=stop, run_manager=run_manager, **kwargs)
+KNOWLEDGE = LIBRARY
 
 
 @pytest.fixture
 def fake_model():
-    """Call with the replies to queue: `model = fake_model("first answer", "second answer")`."""
+    """Call with the replies to queue: `model = fake_model("first answer", "second answer")`; every call, streamed
+    or not, is in `model.history` (`model.sent` holds just the messages)."""
 
-    def make(*replies: str) -> RecordingFakeModel:
-        return RecordingFakeModel(messages=iter([AIMessage(content=r) for r in replies]), sent=[])
+    def make(*replies: str, **options) -> MockChatModel:
+        return MockChatModel(**options).enqueue(*replies)
 
     return make
 
@@ -254,33 +243,13 @@ def store_settings(store_backend: Callable[[str], Settings]) -> Settings:
     return store_backend("store")
 
 
-class FailingModel(BaseChatModel):
-    """A chat model whose server goes away: stream() sends `partial` word by word, then raises `error`;
-    invoke() raises it at once."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-    error: Exception
-    partial: str = ""
-
-    @property
-    def _llm_type(self) -> str:
-        return "failing-fake"
-
-    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
-        raise self.error
-
-    def _stream(self, messages, stop=None, run_manager=None, **kwargs):
-        for word in self.partial.split():
-            yield ChatGenerationChunk(message=AIMessageChunk(content=word + " "))
-        raise self.error
-
-
 @pytest.fixture
 def failing_model():
-    """Call with the error to raise: `failing_model(RuntimeError("boom"), partial="Offer shorter")`."""
+    """Call with the error to raise: `failing_model(RuntimeError("boom"), partial="Offer shorter")` streams
+    `partial` word by word, then raises (invoke() raises at once)."""
 
-    def make(error: Exception, partial: str = "") -> FailingModel:
-        return FailingModel(error=error, partial=partial)
+    def make(error: Exception, partial: str = "") -> MockChatModel:
+        return MockChatModel(error=error, partial=partial)
 
     return make
 
@@ -305,7 +274,7 @@ def served(make_coach, fake_model, indexed_store):
     with a fake model queued with `replies` (or the given `model`)."""
     from gradio_client import Client
 
-    from coach.ui import serve
+    from coach.ui.page import serve
 
     apps = []
 
@@ -467,50 +436,21 @@ def openai_stub():
         stub.stop()
 
 
-class EchoModel(BaseChatModel):
-    """A chat model that answers "echo:" + the last human message, streamed in `pieces` chunks with `delay` seconds
-    between them; it keeps every list of messages it was sent (thread-safe: the page answers sessions at once)."""
-
-    pieces: int = 4
-    delay: float = 0.0
-    sent: list = Field(default_factory=list)
-
-    @property
-    def _llm_type(self) -> str:
-        return "echo-fake"
-
-    def _answer(self, messages) -> str:
-        self.sent.append(list(messages))
-        last = next((m for m in reversed(messages) if m.type == "human"), None)
-        return "echo:" + (str(last.content) if last else "")
-
-    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=self._answer(messages)))])
-
-    def _stream(self, messages, stop=None, run_manager=None, **kwargs):
-        text = self._answer(messages)
-        size = max(1, -(-len(text) // self.pieces))
-        for start in range(0, len(text), size):
-            if self.delay:
-                time.sleep(self.delay)
-            yield ChatGenerationChunk(message=AIMessageChunk(content=text[start : start + size]))
-
-
 @pytest.fixture
 def echo_model():
     """Call for a model that answers "echo:" + the last human message: `echo_model(pieces=4, delay=0.01)`."""
-    return lambda **options: EchoModel(**options)
+    return lambda **options: MockChatModel(echo=True, **options)
 
 
 @pytest.fixture(scope="module")
 def echo_page(indexed_store: Path):
-    """The real page on a free loopback port, answering with an EchoModel (4 chunks, 5 ms apart), shared by a
-    module's tests; yields `(local_url, coach)`."""
-    from coach.ui import serve
+    """The real page on a free loopback port, answering with an echoing MockChatModel (4 chunks, 5 ms apart), shared by
+    a module's tests; yields `(local_url, coach)`."""
+    from coach.ui.page import serve
 
     coach = build_coach(
         Settings(data_dir=indexed_store, knowledge_dir=KNOWLEDGE, provider="fake", _env_file=None),
-        model=EchoModel(delay=0.005),
+        model=MockChatModel(echo=True, delay=0.005),
     )
     app = serve(Settings(data_dir=indexed_store, provider="fake", port=0, _env_file=None), coach, block=False)
     until_started(app.local_url)

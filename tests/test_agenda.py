@@ -12,7 +12,7 @@ from icalendar import Calendar
 from langchain_core.callbacks import BaseCallbackHandler
 from pydantic import ValidationError
 
-from coach.prompts import PROMPTS_DIR, render
+from coach.llm.prompts import PROMPTS_DIR, render
 from coach.tools.agenda import (
     MAX_MINUTES,
     MIN_MINUTES,

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from coach.answer import MAX_QUESTION_CHARS, Exchange
+from coach.chat.answer import MAX_QUESTION_CHARS, Exchange
 from coach.errors import InputError
-from coach.prompts import fence_passages
-from coach.retrieval import Hit
+from coach.guidance.retrieval import Hit
+from coach.llm.prompts import fence_passages
 
 
 def test_answer_streams_the_models_words_and_returns_sources(make_coach, fake_model):

@@ -7,8 +7,8 @@ import httpx
 import pytest
 from gradio_client import Client
 
-from coach.answer import MAX_QUESTION_CHARS, Exchange
-from coach.chat import PROBLEM, SOURCES, Reply, reply
+from coach.chat.answer import MAX_QUESTION_CHARS, Exchange
+from coach.chat.turn import PROBLEM, SOURCES, Reply, reply
 
 HISTORY = [Exchange("user", "How do I find a mentor?"), Exchange("assistant", "Start with alumni networks.")]
 HUGE = ("My mentor keeps cancelling our meetings and I do not know what to do. " * 1500)[:100_000]

@@ -7,20 +7,21 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import deque
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from icalendar import Calendar
-from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
+from coach.guidance.sources import LIBRARY
+from coach.llm.fake import MockChatModel
 from coach.service import build_coach
-from coach.settings import PROJECT_ROOT, Settings
+from coach.settings import Settings
 from coach.tools.rehearsal import PERSONAS, Persona
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -41,49 +42,21 @@ STORAGE_KEY = "mentor-coach-conversation"
 TABS = ["Ask", "Draft an ask", "Agenda", "Difficult conversation", "Rehearse", "Journal"]
 
 
-class Script:
-    """What the page's fake model says next: the queued replies, then ANSWER for ever. After `hold()` a reply waits
-    for `release()` (a minute at most), so a test can see the page at work."""
-
-    def __init__(self) -> None:
-        self.replies: deque[str] = deque()
-        self.released = threading.Event()
-        self.released.set()
-
-    def say(self, *replies: str) -> None:
-        self.replies.extend(replies)
-
-    def hold(self) -> None:
-        self.released.clear()
-
-    def release(self) -> None:
-        self.released.set()
-
-    def reset(self) -> None:
-        self.replies.clear()
-        self.released.set()
-
-    def __iter__(self) -> Iterator[AIMessage]:
-        return self
-
-    def __next__(self) -> AIMessage:
-        self.released.wait(60)
-        return AIMessage(self.replies.popleft() if self.replies else ANSWER)
+@pytest.fixture(scope="module")
+def script() -> MockChatModel:
+    """The page's model: queued replies, then ANSWER for ever; with its gate cleared a reply waits, so a test can
+    see the page at work."""
+    return MockChatModel(default=ANSWER, gate=threading.Event()).enqueue()
 
 
 @pytest.fixture(scope="module")
-def script() -> Script:
-    return Script()
-
-
-@pytest.fixture(scope="module")
-def app_url(indexed_store: Path, script: Script, wait_until_started) -> Iterator[str]:
+def app_url(indexed_store: Path, script: MockChatModel, wait_until_started) -> Iterator[str]:
     """The real page, served in-process on a free loopback port, answering with the scripted fake model."""
-    from coach.ui import serve
+    from coach.ui.page import serve
 
-    knowledge = PROJECT_ROOT / "knowledge"
+    knowledge = LIBRARY
     settings = Settings(data_dir=indexed_store, knowledge_dir=knowledge, provider="fake", port=0, _env_file=None)
-    app = serve(settings, build_coach(settings, model=GenericFakeChatModel(messages=script)), block=False)
+    app = serve(settings, build_coach(settings, model=script), block=False)
     wait_until_started(app.local_url)
     yield app.local_url
     app.close()
@@ -109,7 +82,7 @@ def open_page(chromium: Browser, url: str, width: int = 1280, height: int = 900)
 
 
 @pytest.fixture
-def coach_page(chromium: Browser, app_url: str, script: Script) -> Iterator[Page]:
+def coach_page(chromium: Browser, app_url: str, script: MockChatModel) -> Iterator[Page]:
     """A fresh browser context (empty localStorage) on the page, at desktop width."""
     script.reset()
     page = open_page(chromium, app_url)
@@ -169,15 +142,15 @@ def test_the_page_opens_on_the_chat_with_the_tools_as_tabs_and_the_model_status(
     expect(coach_page).to_have_title("Mentor Coach")
     for tab in TABS:
         expect(coach_page.get_by_role("tab", name=tab, exact=True)).to_be_visible()
-    expect(coach_page.locator("#status-line")).to_contain_text("Model: GenericFakeChatModel")
+    expect(coach_page.locator("#status-line")).to_contain_text("Model: MockChatModel")
     expect(coach_page.locator("#status-line")).to_contain_text("passages in 'guidance'")
     expect(coach_page.locator("#upgrade-hint")).to_contain_text("OPENAI_API_KEY")
     expect(coach_page.get_by_role("button", name="Send")).to_be_visible()
     shot(coach_page, "01-page")
 
 
-def test_a_question_streams_an_answer_with_its_sources_and_the_chat_controls(coach_page: Page, script: Script):
-    script.hold()
+def test_a_question_streams_an_answer_with_its_sources_and_the_chat_controls(coach_page: Page, script: MockChatModel):
+    script.gate.clear()
     message_box(coach_page).fill(QUESTION)
     message_box(coach_page).press("Enter")
     # The page is at work: Stop stands in for Send and the box is locked. (Gradio's "Loading response" dots are not
@@ -186,7 +159,7 @@ def test_a_question_streams_an_answer_with_its_sources_and_the_chat_controls(coa
     expect(message_box(coach_page)).to_be_disabled()
     expect(coach_page.get_by_text(QUESTION)).to_be_visible()
     shot(coach_page, "02-answer-working")
-    script.release()
+    script.gate.set()
 
     expect(coach_page.get_by_text(ANSWER)).to_be_visible()
     expect(coach_page.get_by_role("button", name="Send")).to_be_visible()
@@ -204,20 +177,20 @@ def test_a_question_streams_an_answer_with_its_sources_and_the_chat_controls(coa
     shot(coach_page, "03-answer-with-sources")
 
 
-def test_stop_ends_a_slow_answer_and_the_box_takes_the_next_question(coach_page: Page, script: Script):
-    script.hold()
+def test_stop_ends_a_slow_answer_and_the_box_takes_the_next_question(coach_page: Page, script: MockChatModel):
+    script.gate.clear()
     message_box(coach_page).fill(QUESTION)
     message_box(coach_page).press("Enter")
     coach_page.get_by_role("button", name="Stop").click()
-    script.release()  # a model is stopped between two pieces of its answer: this lets the first one come
+    script.gate.set()  # a model is stopped between two pieces of its answer: this lets the first one come
     expect(coach_page.get_by_role("button", name="Send")).to_be_visible()
     expect(message_box(coach_page)).to_be_editable()
     shot(coach_page, "04-stopped")
     ask(coach_page, "How do I find a mentor?")
 
 
-def test_draft_an_ask_shows_the_checklist_and_a_draft_to_copy(coach_page: Page, script: Script):
-    script.say("Sure!")
+def test_draft_an_ask_shows_the_checklist_and_a_draft_to_copy(coach_page: Page, script: MockChatModel):
+    script.enqueue("Sure!")
     open_tab(coach_page, "Draft an ask")
     visible(coach_page.get_by_label("Mentor's name")).fill("Priya Shah")
     visible(coach_page.get_by_label("Their role")).fill("head of product at Northwind")
@@ -237,8 +210,8 @@ def test_draft_an_ask_shows_the_checklist_and_a_draft_to_copy(coach_page: Page, 
     shot(coach_page, "05-draft-an-ask")
 
 
-def test_an_agenda_adds_up_and_downloads_as_a_calendar_event(coach_page: Page, script: Script):
-    script.say("ok")
+def test_an_agenda_adds_up_and_downloads_as_a_calendar_event(coach_page: Page, script: MockChatModel):
+    script.enqueue("ok")
     open_tab(coach_page, "Agenda")
     visible(coach_page.get_by_label("Mentor's name")).fill("Sam")
     coach_page.get_by_label("Start (YYYY-MM-DD HH:MM)").fill("2026-12-03 14:30")
@@ -261,9 +234,9 @@ def test_an_agenda_adds_up_and_downloads_as_a_calendar_event(coach_page: Page, s
     assert "send my CV" in str(event["description"])
 
 
-def test_a_short_rehearsal_ends_with_feedback_quoting_the_user(coach_page: Page, script: Script, scorer_reply):
+def test_a_short_rehearsal_ends_with_feedback_quoting_the_user(coach_page: Page, script: MockChatModel, scorer_reply):
     said = "Thanks for making time. Could we have a 20-minute call about moving into product?"
-    script.say("Why me, though?", scorer_reply("a 20-minute call about moving into product"))
+    script.enqueue("Why me, though?", scorer_reply("a 20-minute call about moving into product"))
     open_tab(coach_page, "Rehearse")
     coach_page.get_by_role("button", name="Start (or restart) the rehearsal").click()
     expect(coach_page.get_by_text(PERSONAS[Persona.busy_executive].canned)).to_be_visible()  # the mentor opens

@@ -13,8 +13,8 @@ import pytest
 from icalendar import Calendar
 from langchain_core.tracers.context import collect_runs
 
-from coach.answer import Exchange
-from coach.chat import PROBLEM, STARTING, Reply, reply
+from coach.chat.answer import Exchange
+from coach.chat.turn import PROBLEM, STARTING, Reply, reply
 from coach.tools.rehearsal import PERSONAS, Persona
 
 DRAFT_FORM, AGENDA_FORM, CONVERSATION_FORM = "🧭 Draft an ask", "🧭 Meeting agenda", "🧭 Difficult conversation"

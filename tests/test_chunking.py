@@ -10,13 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from coach.chunking import Chunk, chunk_file
-from coach.embedding import MAX_TOKENS
 from coach.errors import KnowledgeError
-from coach.knowledge import load_folder
-from coach.settings import PROJECT_ROOT
+from coach.guidance.chunking import Chunk, chunk_file
+from coach.guidance.embedding import MAX_TOKENS
+from coach.guidance.sources import LIBRARY, load_folder
 
-KNOWLEDGE = PROJECT_ROOT / "knowledge"
+KNOWLEDGE = LIBRARY
 
 
 def chunks_of(folder: Path, count_tokens) -> list[Chunk]:
@@ -108,9 +107,10 @@ def test_chunk_ids_are_stable_across_runs(embedder):
     first = [c.id for c in chunks_of(KNOWLEDGE, embedder.count_tokens)]
     again = [c.id for c in chunks_of(KNOWLEDGE, embedder.count_tokens)]
     script = (
-        "import json; from coach.embedding import LocalMiniLM; from coach.knowledge import load_folder; "
-        "from coach.chunking import chunk_file; from coach.settings import PROJECT_ROOT; e = LocalMiniLM(); "
-        "print(json.dumps([c.id for f in load_folder(PROJECT_ROOT / 'knowledge').files "
+        "import json; from coach.guidance.embedding import LocalMiniLM; "
+        "from coach.guidance.sources import LIBRARY, load_folder; "
+        "from coach.guidance.chunking import chunk_file; e = LocalMiniLM(); "
+        "print(json.dumps([c.id for f in load_folder(LIBRARY).files "
         "for c in chunk_file(f, e.count_tokens)]))"
     )
     other_process = subprocess.run(

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from coach.models import FAKE_REPLY
+from coach.llm.fake import FAKE_REPLY
 
 
 def run_coach(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:

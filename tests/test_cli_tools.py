@@ -13,8 +13,8 @@ from itertools import pairwise
 import pytest
 from icalendar import Calendar
 
-from coach.models import FAKE_REPLY
-from coach.settings import PROJECT_ROOT
+from coach.guidance.sources import LIBRARY
+from coach.llm.fake import FAKE_REPLY
 from coach.tools.rehearsal import PERSONAS, Criterion, Persona, save_transcript
 
 SAID = [
@@ -46,7 +46,7 @@ def cli_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         **os.environ,
         "COACH_PROVIDER": "fake",
         "COACH_DATA_DIR": str(tmp_path_factory.mktemp("cli-data")),
-        "COACH_KNOWLEDGE_DIR": str(PROJECT_ROOT / "knowledge"),
+        "COACH_KNOWLEDGE_DIR": str(LIBRARY),
     }
     done = run_coach("index", env=env)
     assert done.returncode == 0, done.stderr
@@ -140,7 +140,7 @@ def test_agenda_with_an_impossible_length_exits_2_with_a_readable_message(cli_en
 
 def test_agenda_with_an_unreadable_start_exits_2_with_the_expected_format(cli_env):
     done = run_coach("agenda", "--mentor", "Sam", "--minutes", "30", "--start", "next Tuesday", env=cli_env)
-    failed_readably(done, "Start must look like 2026-12-03 14:30")
+    failed_readably(done, "Start must be a date and time like 2026-12-03 14:30")
 
 
 # --- Difficult conversation --------------------------------------------------------------------------------

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from coach.debrief import Debrief, extract, follow_up_message, from_rows, rule_based
 from coach.errors import InputError
+from coach.journal.debrief import Debrief, extract, follow_up_message, from_rows, rule_based
 
 NOTES = """Talked about the promotion case and the design review.
 - I'll draft the project summary by 2026-12-10

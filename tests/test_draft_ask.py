@@ -11,7 +11,7 @@ from langchain_core.callbacks import BaseCallbackHandler
 from pydantic import ValidationError
 
 from coach.errors import InputError
-from coach.prompts import PROMPTS_DIR, render
+from coach.llm.prompts import PROMPTS_DIR, render
 from coach.tools.draft_ask import (
     EMAIL_BODY_LIMIT,
     LINKEDIN_NOTE_LIMIT,

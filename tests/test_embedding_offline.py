@@ -13,14 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.embedding import MODEL_FILE, TOKENIZER_FILE, installed_file
+from coach.guidance.embedding import MODEL_FILE, TOKENIZER_FILE, installed_file
 
 SYNC_AND_SEARCH = """
 import json, socket, sys
 from pathlib import Path
 import chromadb
-from langchain_core.language_models.fake_chat_models import FakeListChatModel
-from coach.index import chroma_settings
+from coach.llm.fake import MockChatModel
+from coach.guidance.index import chroma_settings
 from coach.service import build_coach
 from coach.settings import Settings
 
@@ -31,7 +31,7 @@ except OSError:
     network = "unreachable"
 data, folder = Path(sys.argv[1]), Path(sys.argv[2])
 settings = Settings(data_dir=data, knowledge_dir=folder, provider="fake", _env_file=None)
-coach = build_coach(settings, model=FakeListChatModel(responses=[""]))
+coach = build_coach(settings, model=MockChatModel())
 report = coach.sync()
 hits = coach.retriever.search("my mentor keeps cancelling our meetings", k=2)
 client = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings())

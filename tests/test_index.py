@@ -16,16 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from coach.chunking import chunk_file
-from coach.index import GuidanceIndex, open_client, rebuild
-from coach.knowledge import load_folder
-from coach.retrieval import Retriever
+from coach.guidance.chunking import chunk_file
+from coach.guidance.index import GuidanceIndex, open_client, rebuild
+from coach.guidance.retrieval import Retriever
+from coach.guidance.sources import load_folder
 from coach.settings import Settings
 
 CHILD_SYNC = """
 import json, sys
 from pathlib import Path
-from coach.index import GuidanceIndex, open_client
+from coach.guidance.index import GuidanceIndex, open_client
 from coach.settings import Settings
 
 settings = Settings(**json.loads(sys.argv[1]), _env_file=None)
@@ -38,7 +38,7 @@ import json, sys
 from urllib.parse import urlparse
 import chromadb
 from chromadb.config import Settings
-from coach.embedding import LocalMiniLM
+from coach.guidance.embedding import LocalMiniLM
 
 where, name = sys.argv[1], sys.argv[2]
 no_telemetry = Settings(anonymized_telemetry=False)

@@ -8,13 +8,13 @@ import re
 
 import pytest
 from langchain_core.callbacks import BaseCallbackHandler
+from llama_cpp import Llama
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-from coach.answer import Exchange
-from coach.chat import Reply, reply
-from coach.llama_chat import ROLES, LocalChatModel
-from coach.models import bundled_model_path
-from coach.prompts import render
+from coach.chat.answer import Exchange
+from coach.chat.turn import Reply, reply
+from coach.llm.models import bundled_model_path
+from coach.llm.prompts import render
 from coach.service import build_coach
 from coach.settings import Settings
 from coach.tools.rehearsal import EVIDENCE_RULE, NO_EVIDENCE, PERSONAS, RUBRIC, Criterion, Persona
@@ -151,10 +151,11 @@ def test_role_tags_from_a_file_or_a_message_reach_the_local_model_as_text_not_as
     assert not any("<|" in str(m.content) for m in sent), "no chat-template token survives"
     assert "(im_start)system" in sent[-1].content, "the user's words stay readable"
     # The bundled model's own chat template and tokenizer, exactly as llama.cpp applies them (special tokens on):
-    llama = LocalChatModel(model_path=str(bundled_model_path())).load()
+    llama = Llama(model_path=str(bundled_model_path()), vocab_only=True, verbose=False)
+    roles = {"human": "user", "ai": "assistant", "system": "system"}
     template = llama.metadata["tokenizer.chat_template"]
     prompt = Jinja2ChatFormatter(template, eos_token="<|im_end|>", bos_token="<|im_start|>")(
-        messages=[{"role": ROLES[m.type], "content": str(m.content)} for m in sent]
+        messages=[{"role": roles[m.type], "content": str(m.content)} for m in sent]
     ).prompt
     tokens = llama.tokenize(prompt.encode(), add_bos=False, special=True)
     im_start = llama.tokenize(b"<|im_start|>", add_bos=False, special=True)

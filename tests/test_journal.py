@@ -16,11 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from coach import journal_io
 from coach.errors import InputError, StoreError
-from coach.journal import LOCAL_USER, Journal, JournalNotFound
-from coach.journal_store import MIGRATIONS, SCHEMA_VERSION, JournalDB
-from coach.settings import PROJECT_ROOT
+from coach.journal import io as journal_io
+from coach.journal.journal import LOCAL_USER, Journal, JournalNotFound
+from coach.journal.store import MIGRATIONS, SCHEMA_VERSION, JournalDB
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 ME = LOCAL_USER
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
@@ -482,7 +483,7 @@ def test_a_lock_held_past_the_busy_timeout_raises_store_error_naming_the_file(pa
 WRITER = """
 import sys, time
 from datetime import UTC, datetime
-from coach.journal import Journal
+from coach.journal.journal import Journal
 
 path, items, pause_at = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 journal = Journal(path)

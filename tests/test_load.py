@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from gradio_client import Client
 
-from coach.chat import SOURCES
+from coach.chat.turn import SOURCES
 
 SESSIONS, TURNS, LIMIT_SECONDS = 20, 5, 120
 MESSAGE = re.compile(r"^session (\d+) turn (\d+): how often should we talk\?$")

@@ -6,7 +6,7 @@ import pytest
 from langchain_core.messages import HumanMessage
 
 from coach.errors import ModelError
-from coach.models import build_chat_model
+from coach.llm.models import build_chat_model
 from coach.settings import Settings
 
 

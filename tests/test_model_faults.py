@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from coach.answer import Exchange
-from coach.chat import PROBLEM, SOURCES, Reply, reply
-from coach.models import build_chat_model, bundled_model_path
+from coach.chat.answer import Exchange
+from coach.chat.turn import PROBLEM, SOURCES, Reply, reply
+from coach.llm.models import build_chat_model, bundled_model_path
 from coach.settings import Settings
 
 KEY = "sk-test-FAULTS-7f3a9c1e5b"

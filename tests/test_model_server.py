@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from coach.models import build_chat_model, bundled_model_path
+from coach.llm.models import build_chat_model, bundled_model_path
 from coach.settings import Settings
 
 

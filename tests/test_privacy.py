@@ -19,13 +19,16 @@ import httpx
 import pytest
 from gradio_client import Client
 
-from coach.chat import PROBLEM, reply
+from coach.chat.turn import PROBLEM, reply
 from coach.errors import CoachError
-from coach.index import open_client
+from coach.guidance.index import open_client
+from coach.guidance.sources import LIBRARY
 from coach.service import build_coach
-from coach.settings import PROJECT_ROOT, Settings
-from coach.startup import Startup
-from coach.ui import build_app, serve
+from coach.settings import Settings
+from coach.ui.page import build_app, serve
+from coach.ui.startup import Startup
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 PRIVACY_VARIABLES = ("GRADIO_ANALYTICS_ENABLED", "ANONYMIZED_TELEMETRY", "HF_HUB_OFFLINE", "HF_HUB_DISABLE_TELEMETRY")
 
@@ -121,10 +124,10 @@ SESSION = textwrap.dedent(
 
     from pathlib import Path
     import httpx
-    from coach.chat import reply
+    from coach.chat.turn import reply
     from coach.service import build_coach
     from coach.settings import Settings
-    from coach.ui import serve
+    from coach.ui.page import serve
 
     data, knowledge, hold = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])
     settings = Settings(data_dir=data, knowledge_dir=knowledge, provider="local", max_answer_tokens=16, port=0)
@@ -219,7 +222,7 @@ def test_the_api_key_never_reaches_logs_messages_or_the_page(openai_stub, indexe
     )
     settings = Settings(
         data_dir=indexed_store,
-        knowledge_dir=PROJECT_ROOT / "knowledge",
+        knowledge_dir=LIBRARY,
         openai_base_url=stub.url,
         openai_api_key=key,
         max_retries=0,

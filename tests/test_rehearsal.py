@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
 from langchain_core.tracers.context import collect_runs
 
 from coach.errors import InputError, ModelError
-from coach.llama_chat import LocalChatModel
+from coach.llm.capabilities import Capabilities
 from coach.tools.rehearsal import (
     NO_EVIDENCE,
     PERSONAS,
@@ -315,41 +316,29 @@ def test_feedback_needs_something_the_user_said(retriever, fake_model):
         feedback(TRANSCRIPT[:1], Persona.busy_executive, fake_model(reply()), retriever)
 
 
-class _FakeLlama:
-    """Stands in for llama_cpp.Llama: records the completion arguments and returns a canned reply."""
-
-    def __init__(self, text: str) -> None:
-        self.text, self.calls = text, []
-
-    def tokenize(self, data: bytes, add_bos: bool = False, special: bool = False) -> list[bytes]:
-        return data.split()
-
-    def create_chat_completion(self, **kwargs):
-        self.calls.append(kwargs)
-        return iter([{"choices": [{"delta": {"content": self.text}}]}])
+SMALL_LOCAL = Capabilities(json_schema=True, small=True, context_window=4096)
 
 
-def test_the_local_model_is_constrained_to_the_schema_at_temperature_zero(retriever):
-    model = LocalChatModel(model_path="unused.gguf", temperature=0.7)
-    model._llama = _FakeLlama(reply())
+def test_the_local_model_is_constrained_to_the_schema_at_temperature_zero(retriever, fake_model):
+    model = fake_model(reply(), capabilities=SMALL_LOCAL)
     out = feedback(TRANSCRIPT, Persona.busy_executive, model, retriever)
     assert out.data["criteria"][0]["score"] == 4
-    (call,) = model._llama.calls
-    assert call["temperature"] == 0
-    assert call["response_format"] == {"type": "json_object", "schema": ModelFeedback.model_json_schema()}
+    (call,) = model.history
+    assert call.options["temperature"] == 0
+    schema = ModelFeedback.model_json_schema()
+    assert call.options["extra_body"] == {"response_format": {"type": "json_object", "schema": schema}}
 
 
-def test_a_rehearsal_too_long_for_the_local_model_gets_a_clear_error(retriever):
-    model = LocalChatModel(model_path="unused.gguf", context_window=1024)
-    model._llama = _FakeLlama(reply())
+def test_a_rehearsal_too_long_for_the_local_model_gets_a_clear_error(retriever, fake_model):
+    model = fake_model(reply(), capabilities=replace(SMALL_LOCAL, context_window=1024))
     with pytest.raises(InputError, match="too long for the local model"):
         feedback(TRANSCRIPT * 5, Persona.busy_executive, model, retriever)
-    assert model._llama.calls == []
+    assert model.history == []
 
 
 @pytest.fixture(scope="module")
 def local_model():
-    from coach.models import build_chat_model
+    from coach.llm.models import build_chat_model
     from coach.settings import Settings
 
     return build_chat_model(Settings(provider="local", _env_file=None))

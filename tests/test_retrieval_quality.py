@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coach.evaluation import EVAL_SETS, evaluate, load_questions
+from bench.evaluation import EVAL_SETS, evaluate, load_questions
 
 # Measured 2026-11-26 with all-MiniLM-L6-v2 (int8), recall@3 (retrieval is deterministic, so no noise margin):
 #   development, 60 questions (42 avoid the guidance's key words): hybrid 0.87, BM25 0.77, dense 0.72

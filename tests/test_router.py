@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coach.router import Intent, minutes_in, name_in, route
+from coach.chat.router import Intent, minutes_in, name_in, route
 
 
 @pytest.mark.parametrize(

@@ -19,10 +19,13 @@ from pathlib import Path
 import pytest
 from gradio_client import Client
 
-from coach.index import GuidanceIndex, open_client
-from coach.models import FAKE_REPLY
-from coach.retrieval import FRESH_FOR_S
-from coach.settings import PROJECT_ROOT, Settings
+from coach.guidance.index import GuidanceIndex, open_client
+from coach.guidance.retrieval import FRESH_FOR_S
+from coach.guidance.sources import LIBRARY
+from coach.llm.fake import FAKE_REPLY
+from coach.settings import Settings
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.slow  # real server processes
 
@@ -32,8 +35,8 @@ QUIET = {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "GRADIO_ANALYTI
 RACING_SYNC = """
 import json, sys, time
 from pathlib import Path
-from coach.embedding import LocalMiniLM
-from coach.index import GuidanceIndex, open_client
+from coach.guidance.embedding import LocalMiniLM
+from coach.guidance.index import GuidanceIndex, open_client
 from coach.settings import Settings
 
 settings = Settings(**json.loads(sys.argv[1]), _env_file=None)
@@ -67,7 +70,7 @@ def stored_rows(index: GuidanceIndex) -> dict[str, tuple]:
 def knowledge_snapshot(tmp_path_factory) -> Path:
     """A copy of knowledge/ taken once, so every test here starts from the same files."""
     snapshot = tmp_path_factory.mktemp("snapshot") / "knowledge"
-    shutil.copytree(PROJECT_ROOT / "knowledge", snapshot)
+    shutil.copytree(LIBRARY, snapshot)
     return snapshot
 
 

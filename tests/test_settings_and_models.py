@@ -6,8 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from coach.errors import ModelAuthError
-from coach.llama_chat import LocalChatModel
-from coach.models import build_chat_model, bundled_model_path, describe_model
+from coach.llm.capabilities import capabilities_of
+from coach.llm.models import build_chat_model, bundled_model_path, describe_model
 from coach.settings import Settings
 
 KEY = "sk-test-SECRET-1234567890"
@@ -21,10 +21,11 @@ def test_local_model_is_the_default_and_ships_inside_a_package():
     settings = make()
     assert settings.resolved_provider() == "local"
     model = build_chat_model(settings)
-    assert isinstance(model, LocalChatModel)
     path = bundled_model_path()
     assert path.is_file() and path.suffix == ".gguf" and "site-packages" in str(path)
-    assert model.model_path == str(path)
+    assert model.server.model_path == path, "the supervised local server loads the bundled file"
+    caps = capabilities_of(model)
+    assert caps.json_schema and caps.small and caps.exact_tokens and caps.context_window == settings.context_window
 
 
 def test_a_key_or_base_url_switches_to_openai():
@@ -58,5 +59,5 @@ def test_unknown_settings_are_rejected():
 
 def test_custom_gguf_path_is_used(tmp_path):
     settings = make(local_model=tmp_path / "other.gguf")
-    assert build_chat_model(settings).model_path == str(tmp_path / "other.gguf")
+    assert build_chat_model(settings).server.model_path == tmp_path / "other.gguf"
     assert "other.gguf" in describe_model(settings)

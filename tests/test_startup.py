@@ -16,12 +16,13 @@ import httpx
 import pytest
 from gradio_client import Client
 
-from coach.chat import PROBLEM, SOURCES, STARTING
-from coach.models import FAKE_REPLY
-from coach.settings import PROJECT_ROOT, Settings
-from coach.ui import serve
+from coach.chat.turn import PROBLEM, SOURCES, STARTING
+from coach.guidance.sources import LIBRARY
+from coach.llm.fake import FAKE_REPLY
+from coach.settings import Settings
+from coach.ui.page import serve
 
-KNOWLEDGE = PROJECT_ROOT / "knowledge"
+KNOWLEDGE = LIBRARY
 QUESTION = "My mentor keeps cancelling our meetings. What should I do?"
 
 

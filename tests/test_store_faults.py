@@ -12,20 +12,21 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from coach.cli import main
 from coach.errors import StoreDamaged, StoreError
-from coach.journal import Journal
+from coach.guidance.sources import LIBRARY
+from coach.journal.journal import Journal
+from coach.llm.fake import MockChatModel
 from coach.service import build_coach
-from coach.settings import PROJECT_ROOT, Settings
-from coach.ui import serve
+from coach.settings import Settings
+from coach.ui.page import serve
 
-KNOWLEDGE = PROJECT_ROOT / "knowledge"
+KNOWLEDGE = LIBRARY
 
 
 def placeholder():
-    return FakeListChatModel(responses=[""])
+    return MockChatModel()
 
 
 def index_small(settings: Settings) -> int:
@@ -159,7 +160,7 @@ FILL_AND_REPAIR = textwrap.dedent(
     """
     import os, subprocess, sys
     from pathlib import Path
-    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+    from coach.llm.fake import MockChatModel
     from coach.errors import StoreError
     from coach.service import build_coach
     from coach.settings import Settings
@@ -168,7 +169,7 @@ FILL_AND_REPAIR = textwrap.dedent(
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(mount)], check=True)
     settings = Settings(data_dir=mount / "data", knowledge_dir=knowledge, provider="fake", _env_file=None)
     try:
-        build_coach(settings, model=FakeListChatModel(responses=[""])).sync()
+        build_coach(settings, model=MockChatModel()).sync()
         print("FULL-DISK-NOT-HIT")
     except StoreError as exc:
         print("FIRST:", exc)

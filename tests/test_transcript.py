@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coach.transcript import conversation_markdown
+from coach.chat.transcript import conversation_markdown
 
 HISTORY = [
     {"role": "user", "content": [{"type": "text", "text": "My mentor keeps cancelling."}], "metadata": None},

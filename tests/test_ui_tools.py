@@ -161,7 +161,7 @@ def test_feedback_before_the_user_has_spoken_says_so(served):
     [
         ("/agenda", agenda_inputs(minutes=0), "between 15 and 240 minutes"),
         ("/agenda", agenda_inputs(mentor=""), "mentor name is required"),
-        ("/agenda", agenda_inputs(start="tomorrow afternoon"), "Start must look like 2026-12-03 14:30"),
+        ("/agenda", agenda_inputs(start="tomorrow afternoon"), "Start must be a date and time like 2026-12-03 14:30"),
         ("/draft_ask", draft_inputs(name=""), "mentor_name"),
         ("/plan_conversation", ("busy_mentor", "", "", ""), "mentor_name"),
     ],

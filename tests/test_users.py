@@ -8,7 +8,7 @@ import pytest
 from gradio_client import Client
 
 from coach.settings import Settings
-from coach.ui import serve
+from coach.ui.page import serve
 
 
 @pytest.fixture

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from coach.prompts import fence_passages, new_fence_id, render
+from coach.llm.prompts import fence_passages, new_fence_id, render
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from coach.retrieval import Hit, Retriever
+    from coach.guidance.retrieval import Hit, Retriever
 
 log = logging.getLogger(__name__)
 

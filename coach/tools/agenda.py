@@ -19,7 +19,7 @@ from coach.tools import ToolOutput, guidance, wording_or_empty
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from coach.retrieval import Hit, Retriever
+    from coach.guidance.retrieval import Hit, Retriever
 
 MIN_MINUTES, MAX_MINUTES = 15, 240
 MAX_ITEMS = 30

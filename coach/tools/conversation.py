@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from coach.models import is_local
+from coach.llm.capabilities import small_reply
 from coach.tools import ToolOutput, guidance, write_with_model
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from coach.retrieval import Hit, Retriever
+    from coach.guidance.retrieval import Hit, Retriever
 
 log = logging.getLogger(__name__)
 MAX_OPENING_CHARS, MAX_OPENING_WORDS, LOCAL_OPENING_TOKENS = 300, 45, 96
@@ -265,7 +265,7 @@ def _opening(request: ConversationRequest, play: Play, model: BaseChatModel, hit
     template = play.opening.format(name=request.mentor_name)
     try:
         written = write_with_model(
-            model.bind(max_tokens=LOCAL_OPENING_TOKENS) if is_local(model) else model,
+            small_reply(model, LOCAL_OPENING_TOKENS),
             "conversation_plan",
             hits,
             scenario_label=play.label,

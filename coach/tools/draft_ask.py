@@ -16,7 +16,7 @@ from coach.tools import ToolOutput, guidance, wording_or_empty
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from coach.retrieval import Hit, Retriever
+    from coach.guidance.retrieval import Hit, Retriever
 
 AskKind = Literal["first_conversation", "micro_mentoring", "ongoing"]
 Channel = Literal["email", "linkedin"]

@@ -19,15 +19,16 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
 
-from coach.errors import InputError, ModelError
-from coach.models import is_local
-from coach.prompts import fence_passages, new_fence_id, render
+from coach.errors import InputError, ModelError, validation_summary
+from coach.llm.capabilities import capabilities_of, count_tokens
+from coach.llm.prompts import fence_passages, new_fence_id, render, strip_template_tokens
+from coach.llm.structured import StructuredOutputError, json_object, structured
 from coach.tools import ToolOutput, guidance
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from coach.retrieval import Hit, Retriever
+    from coach.guidance.retrieval import Hit, Retriever
 
 MAX_TURNS, MAX_TURN_CHARS, TURNS_SENT = 60, 2000, 20
 MAX_REPLY_SENTENCES, MAX_REPLY_CHARS, LOCAL_REPLY_TOKENS, LOCAL_FEEDBACK_TOKENS = 3, 400, 120, 768
@@ -36,10 +37,6 @@ EVIDENCE_RULE = (
     "Scores rest only on your own words: a criterion whose quote is not found in your turns "
     f"is marked “{NO_EVIDENCE}” and capped at {NO_EVIDENCE_CAP}/5."
 )
-
-
-def _short_error(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'reply'}: {e['msg']}" for e in exc.errors()[:8])
 
 
 class Turn(TypedDict):
@@ -114,7 +111,7 @@ def check_transcript(raw: object) -> Transcript:
         turns = _TRANSCRIPT.validate_python(raw)
     except ValidationError as exc:
         raise InputError(
-            f"A transcript is a list of {{role: user|mentor, content}} turns ({_short_error(exc)})."
+            f"A transcript is a list of {{role: user|mentor, content}} turns ({validation_summary(exc)})."
         ) from None
     if len(turns) > MAX_TURNS:
         raise InputError(f"The transcript has {len(turns)} turns; I can take up to {MAX_TURNS}. Start a new one.")
@@ -155,14 +152,15 @@ def load_transcript(path: Path) -> SavedTranscript:
     try:
         saved = SavedTranscript.model_validate(raw)
     except ValidationError as exc:
-        raise InputError(f"The transcript {path.name} is not in the expected shape ({_short_error(exc)}).") from None
+        raise InputError(
+            f"The transcript {path.name} is not in the expected shape ({validation_summary(exc)})."
+        ) from None
     saved.transcript = check_transcript(saved.transcript)
     return saved
 
 
 # --- Playing the mentor ------------------------------------------------------------------------------------
 
-_TEMPLATE_TOKEN = re.compile(r"<\|[^|>]*\|>|</?s>")
 _ROLE_SWAP = re.compile(r"(?im)^[ \t>*_]*(user|mentee|you|human|me|system|coach|feedback)[*_]*\s*:")
 _STAGE = re.compile(r"\*+[^*\n]{0,200}\*+|\([^()\n]{0,200}\)|\[[^\[\]\n]{0,200}\]")
 _LEAD_LABEL = re.compile(r"(?im)^[ \t*_]*(mentor|assistant|ai)[*_]*\s*:[*_]*\s*")
@@ -170,7 +168,7 @@ _LEAD_LABEL = re.compile(r"(?im)^[ \t*_]*(mentor|assistant|ai)[*_]*\s*:[*_]*\s*"
 
 def sanitize_reply(text: str, persona: Persona) -> str:
     """The mentor's words only: no template tokens, role swaps, stage directions or labels; canned line if empty."""
-    text = _TEMPLATE_TOKEN.sub("", re.sub(r"<\|im_start\|>\s*(\w+)", r"\n\1:", text))  # role headers as labels
+    text = strip_template_tokens(re.sub(r"<\|im_start\|>\s*(\w+)", r"\n\1:", text))  # role headers as labels
     swap = _ROLE_SWAP.search(text)
     if swap:
         text = text[: swap.start()]
@@ -197,7 +195,7 @@ def mentor_reply(persona: Persona, transcript: Transcript, model: BaseChatModel)
     transcript = check_transcript(transcript)
     if not any(t["role"] == "user" for t in transcript):
         return PERSONAS[persona].canned
-    options = {"max_tokens": LOCAL_REPLY_TOKENS} if is_local(model) else {}
+    options = {"max_tokens": LOCAL_REPLY_TOKENS} if capabilities_of(model).small else {}
     reply = model.invoke(persona_messages(persona, transcript), **options)
     return sanitize_reply(str(reply.content), persona)
 
@@ -246,7 +244,7 @@ RUBRIC: dict[Criterion, tuple[str, str, str, str]] = {
 
 
 class CriterionScore(BaseModel):
-    score: int = Field(ge=1, le=5, description="1 = missing, 3 = partly there, 5 = clearly done")
+    score: Literal[1, 2, 3, 4, 5] = Field(description="1 = missing, 3 = partly there, 5 = clearly done")
     quote: str = Field(max_length=150, description="words copied exactly from one of the user's turns, or empty")
 
 
@@ -288,8 +286,7 @@ def _echoes_user(text: str, transcript: Transcript, run: int = 8) -> bool:
 
 def parse_feedback(text: str) -> ModelFeedback:
     """The model's JSON object (code fences and chatter around it ignored), validated; ValidationError if not."""
-    start, end = text.find("{"), text.rfind("}")
-    return ModelFeedback.model_validate_json(text[start : end + 1] if 0 <= start < end else text.strip() or "null")
+    return ModelFeedback.model_validate_json(json_object(text))
 
 
 def _scorer_messages(transcript: Transcript, persona: Persona, passages: dict[Criterion, Hit | None]) -> list:
@@ -317,30 +314,23 @@ def _scorer_messages(transcript: Transcript, persona: Persona, passages: dict[Cr
 
 
 def _ask_scorer(model: BaseChatModel, messages: list) -> ModelFeedback:
-    options: dict = {"temperature": 0}  # the same transcript gets the same scores
-    if is_local(model):  # llama.cpp constrains sampling to the schema
-        schema = ModelFeedback.model_json_schema()
-        options |= {"response_format": {"type": "json_object", "schema": schema}, "max_tokens": LOCAL_FEEDBACK_TOKENS}
-        size, room = model.get_num_tokens_from_messages(messages), model.context_window - 2 * LOCAL_FEEDBACK_TOKENS
-        if size > room:  # room for the reply, and for the retry's extra turns
+    caps = capabilities_of(model)
+    if caps.context_window:  # room for the reply, and for the retry's extra turns
+        size, room = count_tokens(model, messages), caps.context_window - 2 * LOCAL_FEEDBACK_TOKENS
+        if size > room:
             raise InputError(
                 f"This rehearsal is too long for the local model to score ({size:,} tokens of prompt; "
                 f"it has room for {room:,}). Score a shorter rehearsal, or use a stronger model."
             )
-    error = ""
-    for _ in range(2):  # one retry, with the validation error sent back
-        reply = str(model.invoke(messages, **options).content)
-        try:
-            return parse_feedback(reply)
-        except ValidationError as exc:
-            error = _short_error(exc)
-        retry = f"That reply was not valid: {error}. Reply again with only the JSON object: every criterion with a "
-        retry += "whole-number score from 1 to 5 and a quote, and one_thing_to_change."
-        messages = [*messages, AIMessage(reply), HumanMessage(retry)]
-    raise ModelError(
-        f"The model did not return usable feedback after two tries ({error}). Try again, or use a stronger model "
-        "(see “Using a stronger model” in the README)."
-    )
+    hint = "Reply again with only the JSON object: every criterion with a whole-number score from 1 to 5 and a "
+    hint += "quote, and one_thing_to_change."
+    try:
+        return structured(model, messages, ModelFeedback, max_tokens=LOCAL_FEEDBACK_TOKENS, retry_hint=hint)
+    except StructuredOutputError as exc:
+        raise ModelError(
+            f"The model did not return usable feedback after two tries ({exc.detail}). "
+            "Try again, or use a stronger model (see “Using a stronger model” in the README)."
+        ) from exc
 
 
 def _table_cell(text: str) -> str:

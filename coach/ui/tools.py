@@ -4,24 +4,24 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import gradio as gr
 from pydantic import ValidationError
 
-from coach.chat import sources_reply, validation_message
-from coach.errors import InputError, describe_failure
+from coach.chat.turn import sources_reply, validation_message
+from coach.errors import describe_failure
 from coach.tools import ToolOutput
 from coach.tools.agenda import AgendaRequest, build_agenda
 from coach.tools.conversation import ConversationRequest, Scenario, plan_conversation
 from coach.tools.draft_ask import AskRequest, draft_ask, draft_ask_variants
 from coach.tools.rehearsal import Persona, feedback, mentor_reply
+from coach.tools.when import parse_start
 
 if TYPE_CHECKING:
     from coach.service import Coach
-    from coach.startup import Startup
+    from coach.ui.startup import Startup
 
 T = TypeVar("T")
 DOWNLOADS = Path(tempfile.gettempdir()) / "mentor-coach-downloads"
@@ -57,15 +57,6 @@ def _safely(startup: Startup, run: Callable[[Coach], T]) -> tuple[T | None, str 
         return None, f"⚠️ {validation_message(exc)}"
     except Exception as exc:
         return None, f"⚠️ {describe_failure(exc)}"
-
-
-def parse_start(text: str | None) -> datetime:
-    """'2026-12-03 14:30' (or ISO 8601) in local time; raises ValueError with the expected format."""
-    try:
-        start = datetime.fromisoformat((text or "").strip())
-    except ValueError:
-        raise InputError(f"Start must look like 2026-12-03 14:30 (got “{(text or '').strip()}”).") from None
-    return start if start.tzinfo else start.astimezone()
 
 
 def draft_panel(startup: Startup) -> dict[str, gr.Component]:

@@ -7,16 +7,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, trim_messages
-from langchain_core.messages.utils import count_tokens_approximately
 
 from coach.errors import InputError
-from coach.models import is_local
-from coach.prompts import defang_template_tokens, fence_passages, new_fence_id, render
+from coach.llm.capabilities import count_tokens
+from coach.llm.prompts import defang_template_tokens, fence_passages, new_fence_id, render
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from coach.retrieval import Hit, Retriever
+    from coach.guidance.retrieval import Hit, Retriever
 
 MAX_QUESTION_CHARS = 6000
 # Kept although not "printable": line breaks, and the joiners that emoji (👩🏽‍💻) and scripts such as Persian need.
@@ -74,10 +73,7 @@ class Answerer:
         self.max_answer_tokens = max_answer_tokens
 
     def _count(self, messages: list[BaseMessage]) -> int:
-        # Only the local model counts exactly offline; ChatOpenAI's counter fetches tiktoken files.
-        if is_local(self.model):
-            return self.model.get_num_tokens_from_messages(messages)
-        return count_tokens_approximately(messages)
+        return count_tokens(self.model, messages)
 
     def prepare(self, question: str, history: Sequence[Exchange] = ()) -> GroundedPrompt:
         """The messages to send: system prompt with fenced passages, as much recent history as fits, the question."""

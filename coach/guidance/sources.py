@@ -1,12 +1,21 @@
-"""Read the guidance folder: Markdown and plain-text files, with problems reported rather than fatal."""
+"""Read the guidance folders: Markdown and plain-text files, with problems reported rather than fatal.
+
+The built-in guidance ships inside the package (`LIBRARY`); a user's own folder is read beside it.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from coach.errors import KnowledgeError
+
+# Installed as plain files (setuptools package data), so a real path; `coach index --source` may point elsewhere.
+LIBRARY = Path(str(resources.files("coach.guidance") / "library"))
+SKIPPED_NAMES = {"readme.md", "readme.txt"}  # a folder's own instructions are not guidance
 
 SUFFIXES = (".md", ".markdown", ".txt")
 MAX_FILE_BYTES = 2_000_000
@@ -54,7 +63,7 @@ def load_folder(folder: Path) -> LoadResult:
     files: list[SourceFile] = []
     problems: list[str] = []
     for path in sorted(folder.rglob("*")):
-        if path.suffix.lower() not in SUFFIXES or not path.is_file():
+        if path.suffix.lower() not in SUFFIXES or not path.is_file() or path.name.lower() in SKIPPED_NAMES:
             continue
         if any(part.startswith(".") for part in path.relative_to(folder).parts):
             continue
@@ -69,3 +78,26 @@ def load_folder(folder: Path) -> LoadResult:
         detail = f" ({'; '.join(problems)})" if problems else ""
         raise KnowledgeError(f"No usable .md or .txt files in {folder}{detail}.")
     return LoadResult(files=files, problems=problems)
+
+
+def load_folders(folders: Sequence[Path]) -> LoadResult:
+    """The first folder's files (required), then each further folder's that exists (a user's own guidance); a
+    name already taken by an earlier folder is skipped with a problem note, so built-in sources stay stable."""
+    first, *others = folders
+    result = load_folder(first)
+    taken = {f.source for f in result.files}
+    for folder in others:
+        if not Path(folder).is_dir() or Path(folder).resolve() == Path(first).resolve():
+            continue
+        try:
+            extra = load_folder(folder)
+        except KnowledgeError:
+            continue  # an empty own-guidance folder is normal
+        result.problems.extend(extra.problems)
+        for file in extra.files:
+            if file.source in taken:
+                result.problems.append(f"{file.source}: skipped, the built-in guidance has a file of that name")
+            else:
+                taken.add(file.source)
+                result.files.append(file)
+    return result

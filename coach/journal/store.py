@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from coach.errors import StoreError
+from coach.errors import StoreError, validation_summary
 
 JOURNAL_FILENAME = "journal.sqlite3"
 
@@ -179,13 +179,6 @@ class ActionItem(Record):
 R = TypeVar("R", bound=Record)
 
 
-def describe_errors(exc: ValidationError, limit: int = 5) -> str:
-    """Pydantic errors as one readable line: 'mentors.0.name: Field required; ...'."""
-    parts = [f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors()[:limit]]
-    more = exc.error_count() - limit
-    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
-
-
 def to_sql(value: Any) -> Any:
     """A value as stored: UTC timestamps with fixed width (so text order is time order), dates as ISO."""
     if isinstance(value, datetime):
@@ -204,7 +197,7 @@ def select_rows(
     try:
         return [model.model_validate(dict(row)) for row in rows]
     except ValidationError as exc:  # only another program writing the file directly gets here
-        raise StoreError(f"The journal has a {model.NOUN} that cannot be read: {describe_errors(exc)}") from exc
+        raise StoreError(f"The journal has a {model.NOUN} that cannot be read: {validation_summary(exc)}") from exc
 
 
 def get_row(conn: sqlite3.Connection, model: type[R], user: str, row_id: int) -> R:

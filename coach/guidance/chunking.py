@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
 
-from coach.knowledge import SourceFile
+from coach.guidance.sources import SourceFile
 
 HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
 # all-MiniLM-L6-v2 truncates at 256 tokens; keep a margin so a chunk is always embedded whole.

@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from coach.debrief import as_rows, extract, follow_up_message, from_rows
 from coach.errors import CoachError, describe_failure
-from coach.journal import LOCAL_USER, Journal
-from coach.ui_tools import parse_start, save_files
+from coach.journal.debrief import as_rows, extract, follow_up_message, from_rows
+from coach.journal.journal import LOCAL_USER, Journal
+from coach.tools.when import parse_start
+from coach.ui.tools import save_files
 
 if TYPE_CHECKING:
-    from coach.startup import Startup
+    from coach.ui.startup import Startup
 
 MENTOR_COLUMNS = ["id", "name", "role", "how met", "cadence", "channel", "notes"]
 ITEM_COLUMNS = ["id", "action item", "owner", "due", "mentor", "status"]

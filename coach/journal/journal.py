@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from pydantic import ValidationError
 
-from coach import journal_io
-from coach.errors import InputError
-from coach.journal_store import (
+from coach.errors import InputError, validation_summary
+from coach.journal import io as journal_io
+from coach.journal.store import (
     JOURNAL_FILENAME,
     ActionItem,
     Goal,
@@ -26,7 +26,6 @@ from coach.journal_store import (
     Mentor,
     Owner,
     Record,
-    describe_errors,
     get_row,
     insert_row,
     next_id,
@@ -66,7 +65,7 @@ def _valid(model: type[R], fields: Mapping[str, Any]) -> R:
     try:
         return model.model_validate(dict(fields))
     except ValidationError as exc:
-        raise InputError(f"Cannot save the {model.NOUN}: {describe_errors(exc)}") from exc
+        raise InputError(f"Cannot save the {model.NOUN}: {validation_summary(exc)}") from exc
 
 
 class Journal:

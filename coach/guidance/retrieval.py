@@ -11,7 +11,7 @@ from typing import Literal
 import bm25s
 import Stemmer
 
-from coach.index import ASKED_SUFFIX, GuidanceIndex
+from coach.guidance.index import ASKED_SUFFIX, GuidanceIndex
 
 Mode = Literal["dense", "bm25", "hybrid"]
 # Lower than the 60 of Cormack et al. (2009), made for long TREC lists: with three legs of 20 candidates a small k

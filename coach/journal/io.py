@@ -11,14 +11,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from coach.errors import StoreError
-from coach.journal_store import (
+from coach.errors import StoreError, validation_summary
+from coach.journal.store import (
     ActionItem,
     Goal,
     Meeting,
     Mentor,
     Record,
-    describe_errors,
     insert_row,
     raise_counter,
     select_rows,
@@ -80,7 +79,7 @@ def parse_document(data: Mapping[str, Any] | str | bytes) -> JournalDocument:
     try:
         document = JournalDocument.model_validate(data)
     except ValidationError as exc:
-        raise StoreError(f"Cannot import the journal: {describe_errors(exc)}.") from exc
+        raise StoreError(f"Cannot import the journal: {validation_summary(exc)}.") from exc
     problems = reference_problems(document)
     if problems:
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""

@@ -1,6 +1,6 @@
 """The web page (Gradio 6): thin generators over the coach objects; no logic of its own.
 
-The page is served before the coach has started (see coach.startup): handlers wait for it, and the status line
+The page is served before the coach has started (see coach.ui.startup): handlers wait for it, and the status line
 says when it is ready.
 """
 
@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 
-from coach.answer import Exchange
-from coach.chat import PROBLEM, STARTING, Reply, reply
+from coach.chat.answer import Exchange
+from coach.chat.transcript import conversation_markdown, message_text
+from coach.chat.turn import PROBLEM, STARTING, Reply, reply
 from coach.errors import CoachError
 from coach.settings import Settings
-from coach.startup import STARTING_STATUS, Startup
-from coach.transcript import conversation_markdown, message_text
-from coach.ui_journal import agenda_prefill, draft_prefill, journal_panel, journal_picker, user_of
-from coach.ui_tools import DOWNLOADS, agenda_panel, conversation_panel, draft_panel, rehearsal_panel, save_files
+from coach.ui.journal import agenda_prefill, draft_prefill, journal_panel, journal_picker, user_of
+from coach.ui.startup import STARTING_STATUS, Startup
+from coach.ui.tools import DOWNLOADS, agenda_panel, conversation_panel, draft_panel, rehearsal_panel, save_files
 
 if TYPE_CHECKING:
     from coach.service import Coach
@@ -234,7 +234,8 @@ def is_loopback(host: str) -> bool:
 
 def serve(settings: Settings, coach: Coach | None = None, *, block: bool = True) -> gr.Blocks:
     """Serve the page on settings.host:port (127.0.0.1 unless told otherwise), then start the coach behind it:
-    build it unless given, and index what changed (coach.startup). Handlers wait for it; `/status` says when ready."""
+    build it unless given, and index what changed (coach.ui.startup). Handlers wait for it; `/status` says
+    when ready."""
     accounts = settings.accounts()
     if not is_loopback(settings.host) and not accounts:
         raise CoachError(

@@ -8,23 +8,24 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from coach.answer import Exchange
-from coach.errors import InputError, describe_failure
-from coach.journal import LOCAL_USER
-from coach.router import Intent, route
+from coach.chat.answer import Exchange
+from coach.chat.router import Intent, route
+from coach.errors import InputError, describe_failure, validation_summary
+from coach.journal.journal import LOCAL_USER
 from coach.tools import ToolOutput
 from coach.tools.agenda import AgendaRequest, build_agenda
 from coach.tools.conversation import ConversationRequest, Scenario, plan_conversation
 from coach.tools.draft_ask import AskRequest, draft_ask
 from coach.tools.rehearsal import Persona, feedback, mentor_reply
+from coach.tools.when import next_hour, parse_start
 
 if TYPE_CHECKING:
-    from coach.retrieval import Hit
+    from coach.guidance.retrieval import Hit
     from coach.service import Coach
 
 SOURCES = "📚 Sources"
@@ -126,21 +127,9 @@ def _missing(form: ToolForm, details: dict[str, Any]) -> list[FormField]:
     return [f for f in form.fields if f.required and details.get(f.key) in (None, "", [])]  # 0 is a value
 
 
-def _next_hour(now: datetime | None = None) -> datetime:
-    now = (now or datetime.now().astimezone()).replace(minute=0, second=0, microsecond=0)
-    return now + timedelta(hours=1)
-
-
 def read_start(value: object) -> datetime:
-    """A meeting start typed in the chat ('2026-12-03 14:30', '14.30' allowed) in local time; the next hour if none."""
-    if isinstance(value, datetime) or not value:
-        return value or _next_hour()
-    text = re.sub(r"\b(\d{1,2})[.:](\d{2})$", lambda m: f"{int(m[1]):02d}:{m[2]}", str(value).strip())
-    try:
-        start = datetime.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"Start must be a date and time like 2026-12-03 14:30 (got “{str(value)[:40]}”).") from None
-    return start if start.tzinfo else start.astimezone()
+    """A meeting start typed in the chat; the next hour when none was given."""
+    return parse_start(value) if value else next_hour()
 
 
 def run_tool(coach: Coach, intent: Intent, details: dict[str, Any]) -> ToolOutput:
@@ -162,11 +151,7 @@ def run_tool(coach: Coach, intent: Intent, details: dict[str, Any]) -> ToolOutpu
 
 def validation_message(exc: ValidationError) -> str:
     """Pydantic's errors as one readable line per field."""
-    lines = []
-    for error in exc.errors():
-        where = ".".join(str(p) for p in error["loc"]) or "input"
-        lines.append(f"{where}: {str(error['msg']).removeprefix('Value error, ')}")
-    return "Please fix: " + "; ".join(lines)
+    return "Please fix: " + validation_summary(exc, limit=20, what="input")
 
 
 def sources_reply(hits: Sequence[Hit]) -> Reply:

@@ -8,7 +8,7 @@ import os
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -19,10 +19,10 @@ from chromadb.api.models.Collection import Collection
 from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 
-from coach.chunking import Chunk, chunk_file
-from coach.embedding import LocalMiniLM
 from coach.errors import KnowledgeError, StoreDamaged, StoreError
-from coach.knowledge import SourceFile, load_folder
+from coach.guidance.chunking import Chunk, chunk_file
+from coach.guidance.embedding import LocalMiniLM
+from coach.guidance.sources import SourceFile, load_folders
 from coach.settings import Settings
 
 Progress = Callable[[int, int], None]
@@ -221,14 +221,15 @@ class GuidanceIndex:
             for m in stored
         )
 
-    def sync(self, folder: Path, progress: Progress | None = None) -> SyncReport:
-        """Bring the index in step with `folder`: embed only new or changed files, drop deleted ones.
+    def sync(self, folders: Path | Sequence[Path], progress: Progress | None = None) -> SyncReport:
+        """Bring the index in step with the guidance folders (the first required, the others a user's own and
+        optional): embed only new or changed files, drop deleted ones.
 
         A write that fails (full disk, read-only files) raises StoreError; the index is left marked half-built,
         and the next sync repairs it.
         """
         try:
-            return self._sync(folder, progress)
+            return self._sync([folders] if isinstance(folders, Path | str) else list(folders), progress)
         except (StoreError, KnowledgeError):  # a bad knowledge folder is the user's to fix, not a failed write
             raise
         except Exception as exc:  # chromadb's Rust core reports a failed write as several types, without the cause
@@ -246,8 +247,8 @@ class GuidanceIndex:
                 "`coach index --rebuild`."
             ) from exc
 
-    def _sync(self, folder: Path, progress: Progress | None = None) -> SyncReport:
-        loaded = load_folder(folder)
+    def _sync(self, folders: list[Path], progress: Progress | None = None) -> SyncReport:
+        loaded = load_folders(folders)
         report = SyncReport(problems=loaded.problems, repaired=self._state() == "building")
         stored = self._stored_files()
         on_disk = {f.source for f in loaded.files}

@@ -14,8 +14,8 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field, ValidationError
 
 from coach.errors import InputError
-from coach.models import is_local
-from coach.prompts import new_fence_id, render
+from coach.llm.prompts import new_fence_id, render
+from coach.llm.structured import StructuredOutputError, structured
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -43,11 +43,6 @@ _ACTION = re.compile(
 )
 _DECISION = re.compile(r"^(?:[-*•]\s*)?(?:we )?(?:agreed|decided|decision:?)\s*(?:to|that)?\s*(?P<text>.+)$", re.I)
 _DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
-
-
-def _json_object(text: str) -> str:
-    start, end = text.find("{"), text.rfind("}")
-    return text[start : end + 1] if start != -1 and end > start else text
 
 
 def rule_based(notes: str) -> Debrief:
@@ -82,17 +77,10 @@ def extract(notes: str, model: BaseChatModel) -> Debrief:
         SystemMessage(render("debrief_extract", fence_id=fence_id, notes=notes.replace("<<<", "‹‹‹"))),
         HumanMessage("Return the JSON object now."),
     ]
-    options: dict = {"temperature": 0}
-    if is_local(model):
-        schema = Debrief.model_json_schema()
-        options["response_format"] = {"type": "json_object", "schema": schema}
-    for _attempt in range(2):
-        reply = str(model.invoke(messages, **options).content)
-        try:
-            return Debrief.model_validate_json(_json_object(reply)).model_copy(update={"extracted_by": "model"})
-        except ValidationError as exc:
-            messages += [HumanMessage(f"That was not valid: {exc.errors()[0]['msg']}. Return only the JSON object.")]
-    return rule_based(notes)
+    try:
+        return structured(model, messages, Debrief).model_copy(update={"extracted_by": "model"})
+    except StructuredOutputError:
+        return rule_based(notes)
 
 
 def follow_up_message(mentor_name: str, debrief: Debrief, your_name: str = "") -> str:

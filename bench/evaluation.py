@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from coach.retrieval import Hit, Mode, Retriever
+from coach.guidance.retrieval import Hit, Mode, Retriever
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 # The development set (looked at while building retrieval) and a held-out set written afterwards by someone who

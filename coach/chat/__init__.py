@@ -1,0 +1,1 @@
+"""The chat: one turn is routed to an answer, a tool or a rehearsal move."""

@@ -1,0 +1,1 @@
+"""The mentoring journal: SQLite store, records, import/export and the meeting debrief."""

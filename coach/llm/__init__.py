@@ -1,0 +1,1 @@
+"""The model: chat-model factory, the supervised local llama.cpp server, prompts, structured output."""

@@ -1,0 +1,1 @@
+"""The Gradio page: served first, the coach started behind it."""
