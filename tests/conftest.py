@@ -4,9 +4,12 @@ servers (Chroma, app processes) started on free loopback ports."""
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -35,6 +38,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 KNOWLEDGE = LIBRARY
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @pytest.fixture
@@ -153,6 +157,13 @@ class ServerProcess:
 Launch = Callable[..., ServerProcess]
 
 
+def die_with_pytest() -> None:
+    """In a server child: the kernel SIGKILLs it when pytest dies, even by SIGKILL, so no server outlives a run.
+    (Session fixtures start servers from pytest's main thread, which lives as long as pytest.)"""
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 @pytest.fixture(scope="session")
 def launch_server(tmp_path_factory: pytest.TempPathFactory):
     """Start a server process logging to a file (never an undrained pipe); all still running stop at the end.
@@ -176,7 +187,9 @@ def launch_server(tmp_path_factory: pytest.TempPathFactory):
     ) -> ServerProcess:
         log_path = logs / f"{name}-{uuid.uuid4().hex[:6]}.log"
         with log_path.open("wb") as log:  # the child keeps its own copy of the descriptor
-            process = subprocess.Popen(list(args), stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd)
+            process = subprocess.Popen(
+                list(args), stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd, preexec_fn=die_with_pytest
+            )
         server = ServerProcess(name=name, process=process, url=url, ready_url=url + ready_path, log_path=log_path)
         started.append(server)
         if wait:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import threading
 import time
 
@@ -50,6 +51,15 @@ def exit_with_parent(parent: int, every: float = 0.5) -> None:
     threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
 
 
+def report_loaded_model() -> None:
+    """One line in the server's log saying how the loaded model was set up, read from llama.cpp's own params."""
+    from llama_cpp.server import app as server_app
+
+    llama = server_app._llama_proxy._current_model  # llama-cpp-python keeps the loaded model here
+    state = "on" if llama.model_params.use_extra_bufts else "off"
+    print(f"mentor-coach: model loaded; llama.cpp extra buffer types: {state}", file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", required=True, help="GGUF file")
@@ -78,6 +88,7 @@ def main(argv: list[str] | None = None) -> None:
         verbose=False,
     )
     app = create_app(server_settings=ServerSettings(host="127.0.0.1", port=0), model_settings=[model])
+    report_loaded_model()
     uvicorn.run(app, uds=args.socket, log_level="warning", access_log=False)
 
 

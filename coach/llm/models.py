@@ -166,24 +166,38 @@ def _local_server_chat() -> type[BaseChatModel]:
         server: Any = None  # coach.llm.supervisor.LocalModelServer
 
         def _stream(self, *args, **kwargs) -> Iterator:
-            self.server.ensure_running()
-            try:
-                yield from super()._stream(*args, **kwargs)
-            except Exception as exc:
-                if crash := self.server.check_crash():
-                    raise ModelCrashed(
-                        f"The local model stopped: it {crash}. It has been restarted — ask again."
-                    ) from exc
-                raise
+            for attempt in (1, 2):
+                generation, shown = self.server.ensure_running(), False
+                try:
+                    for chunk in super()._stream(*args, **kwargs):
+                        shown = True
+                        yield chunk
+                    if self.server.alive():
+                        return
+                    failure: Exception = ModelError("the stream ended early")
+                except Exception as exc:
+                    failure = exc
+                crash = self.server.crash_since(generation)
+                if crash is None:
+                    raise failure
+                if shown or attempt == 2:  # nothing was shown yet: the restarted server answers instead
+                    message = f"The local model stopped: it {crash}. It has been restarted — ask again."
+                    raise ModelCrashed(message) from failure
 
         def get_num_tokens(self, text: str) -> int:
-            self.server.ensure_running()
-            with self.server.http_client(timeout=10) as client:
-                reply = client.post("http://local/extras/tokenize/count", json={"input": text, "model": "local"})
-            return int(reply.json()["count"])
+            # Counted here with the model's own vocabulary: asking the server would queue behind other answers.
+            return len(_vocabulary(str(self.server.model_path)).tokenize(text.encode(), add_bos=False, special=True))
 
         def get_num_tokens_from_messages(self, messages: list[BaseMessage], tools: Any = None) -> int:
             # The chat template adds a role header and an end marker around every message.
             return sum(self.get_num_tokens(str(m.content)) + 5 for m in messages)
 
     return LocalServerChat
+
+
+@functools.cache
+def _vocabulary(model_path: str) -> Any:
+    """The GGUF's tokenizer alone (llama.cpp's vocab-only load: no weights, no compute), for exact token counts."""
+    from llama_cpp import Llama
+
+    return Llama(model_path=model_path, vocab_only=True, verbose=False)

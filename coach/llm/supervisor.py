@@ -52,6 +52,7 @@ class LocalModelServer:
         self._proc: subprocess.Popen | None = None
         self._lock = threading.Lock()
         self.restarts = 0
+        self.generation = 0  # one more on every start: a request knows whether the server it used has been replaced
         self.last_crash = ""
 
     @property
@@ -78,35 +79,40 @@ class LocalModelServer:
     def http_client(self, timeout: float) -> httpx.Client:
         return httpx.Client(transport=httpx.HTTPTransport(uds=str(self.socket)), timeout=timeout)
 
-    def ensure_running(self) -> None:
-        """Start the server if it is not running (first use, or after it died between requests)."""
+    def ensure_running(self) -> int:
+        """Start the server if it is not running (first use, or after it died between requests); its generation."""
         with self._lock:
-            if self.alive():
-                return
-            if self._proc is not None:
-                self.last_crash = describe_exit(self._proc.returncode)
-                self.restarts += 1
-                log.warning("local model server %s; restarting it", self.last_crash)
-            self._start()
+            if not self.alive():
+                if self._proc is not None:
+                    self._record_crash(self._proc.returncode, "between requests")
+                self._start()
+            return self.generation
 
-    def check_crash(self) -> str | None:
-        """After a failed request: how the server died (and restart it), or None when it is still running."""
+    def crash_since(self, generation: int) -> str | None:
+        """After a failed request to server `generation`: how it died (restarting it once, whichever request
+        notices first), or None when it is still the same, running server (the failure was something else)."""
         with self._lock:
+            if self.generation != generation:
+                return self.last_crash
             if self._proc is None:
                 return None
             try:
                 code = self._proc.wait(timeout=1.0)  # a dying process may need a moment to be reaped
             except subprocess.TimeoutExpired:
                 return None
-            self.last_crash = describe_exit(code)
-            self.restarts += 1
-            log.warning("local model server %s during a request; restarting it", self.last_crash)
+            self._record_crash(code, "during a request")
             self._start()
             return self.last_crash
+
+    def _record_crash(self, code: int | None, when: str) -> None:
+        self.last_crash = describe_exit(code)
+        self.restarts += 1
+        log.warning("local model server %s %s; restarting it", self.last_crash, when)
 
     def _start(self) -> None:
         if not self.model_path.is_file():
             raise ModelError(f"Local model file not found: {self.model_path}. Set COACH_LOCAL_MODEL to a GGUF file.")
+        self.generation += 1
         self.socket.unlink(missing_ok=True)
         command = [
             sys.executable, "-m", "coach.llm.local_server", "--model", str(self.model_path),

@@ -1,0 +1,194 @@
+"""The local model runs in its own supervised process: a native crash (segfault, abort, OOM kill) ends that process
+only. The chat keeps what arrived, says what happened, and the restarted model answers the next question; nothing
+of it outlives the app, and llama.cpp's faulty extra buffer types are off."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from coach.chat.answer import Exchange
+from coach.chat.turn import PROBLEM, reply
+from coach.llm.models import bundled_model_path
+from coach.settings import Settings
+
+pytestmark = pytest.mark.slow  # the real bundled model in its own process
+
+QUESTION = "My mentor keeps cancelling our meetings, what should I do?"
+
+
+@pytest.fixture(scope="module")
+def local_coach_factory(indexed_store: Path):
+    """Coaches over the real local model with a context size no other module uses, so this module has its own
+    server process to kill."""
+    from coach.service import build_coach
+
+    def make():
+        settings = Settings(
+            data_dir=indexed_store, provider="local", context_window=3072, max_answer_tokens=200, _env_file=None
+        )
+        return build_coach(settings)
+
+    return make
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
+
+
+def answer_killed_mid_way(coach, how: signal.Signals) -> tuple[list, int]:
+    """Ask, kill the model's process with `how` once the first words have arrived; the final update and the pid."""
+    server = coach.answerer.model.server
+    server.ensure_running()
+    victim, killed, final = server.pid, False, []
+    for update in reply(coach, QUESTION, []):
+        final = update
+        if not killed and update[0].content.strip():
+            os.kill(victim, how)
+            killed = True
+    assert killed, "the answer streamed"
+    return final, victim
+
+
+@pytest.mark.parametrize("how", [signal.SIGSEGV, signal.SIGKILL], ids=["segfault", "oom-kill"])
+def test_a_model_crash_mid_answer_keeps_the_partial_answer_and_the_next_question_is_answered(local_coach_factory, how):
+    coach = local_coach_factory()
+    final, victim = answer_killed_mid_way(coach, how)
+    partial, problem = final[0], final[-1]
+    assert partial.title is None and partial.content.strip(), "what arrived before the crash is kept"
+    assert problem.title == PROBLEM
+    assert "The local model stopped" in problem.content and "restarted" in problem.content
+    assert ("SIGSEGV" in problem.content) if how is signal.SIGSEGV else ("SIGKILL" in problem.content)
+    server = coach.answerer.model.server
+    assert server.pid != victim and alive(server.pid), "a new model process runs"
+    history = [Exchange("user", QUESTION), Exchange("assistant", partial.content)]
+    again = list(reply(coach, "And how often should we meet?", history))[-1]
+    assert again[0].title is None and again[0].content.strip(), "the next question is answered"
+    assert not any(r.title == PROBLEM for r in again)
+
+
+def test_a_question_waiting_behind_a_crashed_answer_is_answered_by_the_restarted_model(local_coach_factory):
+    """Another session's question, queued at the model while one answer crashes it, gets its answer."""
+    crashing, waiting = local_coach_factory(), local_coach_factory()
+    assert crashing.answerer.model.server is waiting.answerer.model.server, "one model process per app"
+    server = crashing.answerer.model.server
+    server.ensure_running()
+    results: dict[str, list] = {}
+    started = threading.Event()
+
+    def other_session() -> None:
+        started.wait(30)
+        results["other"] = list(reply(waiting, "How do I find a mentor?", []))[-1]
+
+    thread = threading.Thread(target=other_session)
+    thread.start()
+    victim, killed = server.pid, False
+    for update in reply(crashing, QUESTION, []):
+        results["crashed"] = update
+        if not killed and update[0].content.strip():
+            started.set()
+            time.sleep(0.3)  # the other session's request is now queued at the server
+            os.kill(victim, signal.SIGSEGV)
+            killed = True
+    thread.join(120)
+    assert results["crashed"][-1].title == PROBLEM
+    other = results["other"]
+    assert not any(r.title == PROBLEM for r in other), other
+    assert other[0].content.strip(), "the other session got a whole answer"
+
+
+def test_the_page_stays_up_and_keeps_serving_other_sessions_through_a_model_crash(local_coach_factory, indexed_store):
+    from gradio_client import Client
+
+    from coach.ui.page import serve
+
+    coach = local_coach_factory()
+    app = serve(Settings(data_dir=indexed_store, provider="local", port=0, _env_file=None), coach, block=False)
+    try:
+        first, second = Client(app.local_url, verbose=False), Client(app.local_url, verbose=False)
+        first.predict(api_name="/status")
+        coach.answerer.model.server.ensure_running()
+        victim = coach.answerer.model.server.pid
+        job = first.submit(QUESTION, api_name="/ask")
+        deadline = time.monotonic() + 60
+        while not any(o and o[0].get("content") for o in job.outputs()) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.kill(victim, signal.SIGSEGV)
+        crashed = job.result()
+        assert "The local model stopped" in json.dumps(crashed, ensure_ascii=False)
+        answer = second.predict("How do I find a mentor?", api_name="/ask")
+        assert answer[0]["content"].strip() and "⚠️" not in answer[0]["content"]
+        assert "Model:" in first.predict(api_name="/status"), "the page still answers"
+    finally:
+        app.close()
+
+
+def test_the_model_process_ends_when_the_app_is_killed(tmp_path):
+    """Even a SIGKILLed app (or pytest) leaves no model server behind."""
+    script = (
+        "import sys, time\n"
+        "from coach.llm.supervisor import shared_server\n"
+        "from coach.llm.models import bundled_model_path\n"
+        "server = shared_server(bundled_model_path(), n_ctx=1024, threads=1)\n"
+        "server.ensure_running()\n"
+        "print(server.pid, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    app = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        model_pid = int(app.stdout.readline())
+        assert alive(model_pid)
+        app.kill()
+        app.wait(10)
+        deadline = time.monotonic() + 10
+        while alive(model_pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not alive(model_pid), "the model server outlived its app"
+    finally:
+        app.kill()
+
+
+EXTRA_BUFTS_PROBE = """
+import json, sys
+from llama_cpp import Llama
+from coach.llm import local_server
+if sys.argv[1] == "off":
+    local_server.disable_extra_buffer_types()
+llama = Llama(model_path=sys.argv[2], n_ctx=256, verbose=False)
+print(json.dumps({"use_extra_bufts": bool(llama.model_params.use_extra_bufts)}))
+"""
+
+
+@pytest.mark.parametrize(("mode", "expected"), [("off", False), ("default", True)])
+def test_the_extra_buffer_type_setting_reaches_llama_cpp(mode, expected):
+    """The struct handed to llama_model_load_from_file carries use_extra_bufts=False once turned off (and the
+    default really is on, so the switch is not a no-op)."""
+    done = subprocess.run(
+        [sys.executable, "-c", EXTRA_BUFTS_PROBE, mode, str(bundled_model_path())],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"use_extra_bufts": expected}
+
+
+def test_the_supervised_server_loads_its_model_with_extra_buffer_types_off(local_coach_factory):
+    server = local_coach_factory().answerer.model.server
+    server.ensure_running()
+    deadline = time.monotonic() + 10
+    while "extra buffer types: off" not in server.log_tail(4000) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "extra buffer types: off" in server.log_tail(4000)
