@@ -19,7 +19,8 @@ _DURATION = re.compile(
     rf"(?:\b(?P<half>half an? hour|half-hour|half hour)\b"
     rf"|\b(?P<quarter>(?:a )?quarter of an hour)\b"
     rf"|\b(?P<n>{NUMBER})(?:\s*(?:or|to|-)\s*(?P<n2>{NUMBER}))?[\s-]*(?P<unit>minutes?|mins?|hours?|hrs?|h)\b"
-    rf"|\b(?P<hourlong>an hour|hour[\s-]long|a couple of hours|a few hours)\b)(?! (?:ahead|behind|away|late|early|drive))",
+    rf"|\b(?P<hourlong>an hour|hour[\s-]long|a couple of hours|a few hours)\b)"
+    r"(?! (?:ahead|behind|away|late|early|drive))",
     re.I,
 )
 _FREQUENCY = re.compile(
@@ -34,7 +35,8 @@ _OFTEN = re.compile(
 _HORIZON = re.compile(
     r"\b(?:till|until|til|through(?: to)?|to the end of|until the end of|for the next|over the next|for a|for the|by)"
     r"\s+(?:the )?(?:end of )?(?:q[1-4]|christmas|summer|spring|autumn|fall|winter|the (?:quarter|year|term)"
-    r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*|(?:few|couple of|\w+) (?:months|weeks|quarters))\b"
+    r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
+    r"|(?:few|couple of|\w+) (?:months|weeks|quarters))\b"
     rf"|\b(?:{NUMBER}|a few|a couple of) (?:chats|calls|conversations|sessions|meetings)(?:,? (?:max|tops|or so))?\b"
     r"|\b(?:one|a single|just one|one-off) (?:call|chat|conversation|coffee|meeting|session)\b",
     re.I,

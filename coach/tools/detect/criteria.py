@@ -94,11 +94,21 @@ def respects_time(spans: list[Span]) -> Evidence:
     if small:
         amount, where = max(small, key=lambda x: x[0].minutes)
         if big or often:
-            return Evidence(c, 2, "names a small amount of time but also asks for much more", (big and big[0][1]) or often[0])
+            return Evidence(
+                c, 2, "names a small amount of time but also asks for much more", (big and big[0][1]) or often[0]
+            )
         phrase = where.text[amount.start : amount.end]
         score = 3 + bool(bounded) + bool(flexible)
-        extra = [w for w, ok in (("with an end or a rhythm", bounded), ("and offers to fit around them", flexible)) if ok]
-        return Evidence(c, score, " ".join([f"names a small, concrete time: {phrase}", *extra]), where, {"minutes": str(amount.minutes)})
+        extra = [
+            w for w, ok in (("with an end or a rhythm", bounded), ("and offers to fit around them", flexible)) if ok
+        ]
+        return Evidence(
+            c,
+            score,
+            " ".join([f"names a small, concrete time: {phrase}", *extra]),
+            where,
+            {"minutes": str(amount.minutes)},
+        )
     if big or often:
         return Evidence(c, 1, "asks for more time than a busy mentor can give", (big and big[0][1]) or often[0])
     if bounded or flexible:
@@ -151,7 +161,9 @@ def concrete_next_step(spans: list[Span]) -> Evidence:
         return Evidence(c, 5, "proposes a specific next step with a time", dated[-1])
     if actions:
         best = actions[-1]
-        return Evidence(c, 2 if lx.VAGUE_NEXT.search(best.text) else 3, "proposes a next step, but no time for it", best)
+        return Evidence(
+            c, 2 if lx.VAGUE_NEXT.search(best.text) else 3, "proposes a next step, but no time for it", best
+        )
     when = [s for s in spans if lx.WHEN.search(s.text) and not lx.VAGUE_NEXT.search(s.text)]
     if when:
         return Evidence(c, 2, "mentions a time, but no step they will take", when[-1])
