@@ -16,8 +16,11 @@ _TOPIC = re.compile(
     r"|get good at|working on|on the)\s+(?!from\b|to\b|you\b|me\b|it\b|that\b|this\b)([^.?!,;\n]{6,80})",
     re.I,
 )
-_REASON = re.compile(r"\b(your (?:[\w-]+ ){0,4}(?:talk|paper|piece|post|article|blog|book|podcast|project|path|work"
-                     r"|move|journey|presentation|keynote|research|newsletter)(?: (?:on|about|at|in) [^.?!,;\n]{3,50})?)", re.I)  # fmt: skip
+_REASON = re.compile(
+    r"\b(your (?:[\w-]+ ){0,4}(?:talk|paper|piece|post|article|blog|book|podcast|project|path|work|move|journey"
+    r"|presentation|keynote|research|newsletter)(?: (?:on|about|at|in) [^.?!,;\n]{3,50})?)",
+    re.I,
+)
 _VAGUE_TOPIC = re.compile(r"\b(?:stuff|everything|things|it all|my career|general|you|me)\b", re.I)
 
 
