@@ -10,7 +10,7 @@ from pydantic import RootModel
 
 
 class Lexicon(RootModel[dict[str, list[str] | dict[str, str]]]):
-    """Signal name -> its patterns (a list), or for preparation, kind of preparation -> pattern."""
+    """Signal name -> its patterns (a list), or for preparation, kind of preparation -> pattern; and stop_words."""
 
 
 def _load() -> dict[str, list[str] | dict[str, str]]:
@@ -23,6 +23,7 @@ def _rx(parts: list[str] | dict[str, str]) -> re.Pattern[str]:
 
 
 _RAW = _load()
+STOP_WORDS: list[str] = list(_RAW.pop("stop_words"))
 ASK, TOPIC, VAGUE = _rx(_RAW["ask"]), _rx(_RAW["topic"]), _rx(_RAW["vague"])
 REASON, GENERIC_REASON = _rx(_RAW["reason"]), _rx(_RAW["generic_reason"])
 OFFER, UPDATE, THANKS = _rx(_RAW["offer"]), _rx(_RAW["update"]), _rx(_RAW["thanks"])
