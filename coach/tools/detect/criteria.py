@@ -47,8 +47,13 @@ def sentences(turns: Sequence[tuple[int, str]]) -> list[Span]:
     return out
 
 
+_GREETING = re.compile(r"\b(?i:hi|hello|hey|dear|thanks|thank you|i'?m|i am|my name is|this is),?\s+[A-Z][\w'’-]*")
+
+
 def _details(text: str) -> int:
-    """How many concrete details (names, numbers, dates) a sentence carries."""
+    """How many concrete details (names, numbers, dates) a sentence carries; greetings and self-introductions
+    name people, not the goal."""
+    text = _GREETING.sub("", text)
     return len(set(_PROPER.findall(text)) - {"I", "I'm", "I'll", "I've", "I'd", "OK", "Ok"})
 
 

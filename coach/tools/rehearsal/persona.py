@@ -31,12 +31,13 @@ _COACHING = re.compile(
     r"|as your coach|my advice|next time|i(?:'d| would) suggest|remember to|your (?:pitch|approach|ask|technique))\b",
     re.I,
 )
-_SELF_INTRO = re.compile(r"\b(?:i'?m|i am|my name is|this is|it'?s)\s+([A-Z][a-z]+)\b")
-_OWN_ROLE = re.compile(r"\b(?:i'?m|i am) (?:a|an|the) ([\w -]{3,40}?)(?=[,.;!?]| at | in | on | from | and |$)", re.I)
+_SELF_INTRO = re.compile(r"\b(?i:i'?m|i am|my name is|this is|it'?s)\s+([A-Z][a-z]+)\b")
+_OWN_ROLE = re.compile(r"\b(?:i'?m|i am)(?: [A-Z][a-z]+,)? (?:a|an|the) ([\w -]{3,40}?)(?=[,.;!?]| at | in | on | from | and |$)", re.I)
 
 
-def sanitize_reply(text: str, persona: Persona) -> str:
-    """The mentor's words only: no template tokens, role swaps, stage directions or labels; opening if empty."""
+def sanitize_reply(text: str, persona: Persona, fallback: bool = True) -> str:
+    """The mentor's words only: no template tokens, role swaps, stage directions or labels; the opening (or "" when
+    not `fallback`) if nothing is left."""
     text = strip_template_tokens(re.sub(r"<\|im_start\|>\s*(\w+)", r"\n\1:", text))  # role headers as labels
     swap = _ROLE_SWAP.search(text)
     if swap:
@@ -47,7 +48,9 @@ def sanitize_reply(text: str, persona: Persona) -> str:
     text = " ".join(sentences[:MAX_REPLY_SENTENCES])
     if len(text) > MAX_REPLY_CHARS:
         text = text[:MAX_REPLY_CHARS].rsplit(" ", 1)[0] + "…"
-    return text if any(ch.isalnum() for ch in text) else PERSONAS[persona].canned
+    if any(ch.isalnum() for ch in text):
+        return text
+    return PERSONAS[persona].canned if fallback else ""
 
 
 def persona_messages(persona: Persona, transcript: Transcript, move: str | None = None) -> list[BaseMessage]:
@@ -95,7 +98,7 @@ def in_character(reply: str, criterion: Criterion | None, transcript: Transcript
     lowered = reply.lower()
     if any(re.search(rf"\b{re.escape(n)}\b", reply) for n in names) or any(r in lowered for r in roles):
         return False
-    if echoes_user(reply, transcript, run=5):
+    if echoes_user(reply, transcript, run=5) or normal(reply) in {normal(t["content"]) for t in transcript}:
         return False
     keywords = rubric()[criterion].keywords if criterion else ["thank", "send", "email", "go", "pleasure", "touch"]
     return any(re.search(rf"\b{re.escape(k)}\b", lowered) for k in keywords)
@@ -114,5 +117,5 @@ def mentor_reply(persona: Persona, transcript: Transcript, model: BaseChatModel)
         said = model.invoke(persona_messages(persona, transcript, move=line), max_tokens=REWORD_TOKENS)
     except Exception:  # the rehearsal goes on in code's words
         return line
-    reworded = sanitize_reply(str(said.content), persona)
+    reworded = sanitize_reply(str(said.content), persona, fallback=False)
     return reworded if in_character(reworded, criterion, transcript) else line
