@@ -32,7 +32,9 @@ _COACHING = re.compile(
     re.I,
 )
 _SELF_INTRO = re.compile(r"\b(?i:i'?m|i am|my name is|this is|it'?s)\s+([A-Z][a-z]+)\b")
-_OWN_ROLE = re.compile(r"\b(?:i'?m|i am)(?: [A-Z][a-z]+,)? (?:a|an|the) ([\w -]{3,40}?)(?=[,.;!?]| at | in | on | from | and |$)", re.I)
+_OWN_ROLE = re.compile(
+    r"\b(?:i'?m|i am)(?: [A-Z][a-z]+,)? (?:a|an|the) ([\w -]{3,40}?)(?=[,.;!?]| at | in | on | from | and |$)", re.I
+)
 
 
 def sanitize_reply(text: str, persona: Persona, fallback: bool = True) -> str:
