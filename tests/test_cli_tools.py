@@ -175,7 +175,7 @@ def test_interactive_rehearse_plays_the_mentor_for_each_line_and_saves_the_trans
     label = PERSONAS[Persona.sceptical_senior].label
     lines = [line for line in done.stdout.splitlines() if line.startswith(f"{label}: ")]
     assert lines[0] == f"{label}: {PERSONAS[Persona.sceptical_senior].canned}" and len(lines) == 3
-    assert all(FAKE_REPLY not in line for line in lines), "a reply that drifts off the persona's move is replaced by code's line"
+    assert all(FAKE_REPLY not in line for line in lines), "a drifting reply is replaced by code's line"
     turns = json.loads(saved.read_text(encoding="utf-8"))
     assert turns["persona"] == "sceptical_senior"
     assert [(t["role"], t["content"]) for t in turns["transcript"]] == [
