@@ -73,7 +73,7 @@ def section(title: str, step: Callable[[], object]) -> object:
     return result
 
 
-SECTIONS = ("retrieval", "indexing", "chat", "local-model", "memory")
+SECTIONS = ("retrieval", "indexing", "chat", "local-model", "memory", "rehearsal")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -115,6 +115,10 @@ def main(argv: list[str] | None = None) -> None:
             section("local model", lambda: bench_local_model(coach))
         if "memory" in chosen:
             section("memory", lambda: bench_memory(data, knowledge, large))
+        if "rehearsal" in chosen:
+            from bench.rehearsal import bench_rehearsal
+
+            section("rehearsal", lambda: bench_rehearsal(coach))
 
     total = time.perf_counter() - start
     result = table()

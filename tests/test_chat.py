@@ -3,6 +3,7 @@ turn of a rehearsal; the state lives in the titles of earlier messages."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from datetime import timedelta
@@ -243,16 +244,16 @@ def test_end_gives_feedback_on_the_users_words_with_sources(make_coach, fake_mod
     asked = "let's practise with a sceptical senior"
     history = then([], asked, final(coach, asked))
     history = then(history, USER_OPENING, final(coach, USER_OPENING, history))
-    with collect_runs() as runs:
-        result, sources = final(coach, "end", history)
+    result, sources = final(coach, "end", history)
     assert result.content.startswith("### Feedback on your rehearsal with the sceptical senior leader")
-    assert "| Criterion | Score | Your words | Guidance |" in result.content
-    assert result.content.count("| 4/5 | a 20-minute call about moving into product |") == 6
+    assert "| Criterion | Score | Why | Your words | Guidance |" in result.content
+    assert "| Respects their time | 3/5 | names a small, concrete time: 20-minute |" in result.content
+    assert "(turn 2)" in result.content, "the quote's turn counts from the mentor's opening"
+    assert "Rehearsal started" not in result.content, "the coach's own notes are not part of the transcript"
     assert set(result.files) == {"rehearsal-feedback.md", "rehearsal-transcript.json"}
+    saved = json.loads(result.files["rehearsal-transcript.json"])
+    assert [t["role"] for t in saved["transcript"]] == ["mentor", "user", "mentor"]
     assert sources.title.startswith("📚 Sources")
-    (scored,) = sent_prompts(runs)
-    assert f"[2] USER: {USER_OPENING}" in scored and "[3] MENTOR: Why me, though?" in scored
-    assert "Rehearsal started" not in scored, "the coach's own notes are not part of the transcript"
 
 
 def test_ending_a_rehearsal_before_speaking_says_there_is_nothing_to_score(make_coach, fake_model):

@@ -7,11 +7,14 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-import Stemmer
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from coach.errors import InputError
 from coach.tools import ToolOutput, guidance, wording_or_empty
+from coach.tools.detect import lexicon
+from coach.tools.detect.amounts import durations
+from coach.tools.detect.terms import mentions as _mentions
+from coach.tools.detect.terms import terms as _terms
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -83,38 +86,7 @@ class AskRequest(BaseModel):
         return LIMITS[self.channel]
 
 
-# ---- the checklist: computed from the text, so it is true whoever wrote the text -------------------------
-
-_STEMMER = Stemmer.Stemmer("english")
-# Function words and the skeleton's own words never count as evidence that a phrase is in the text.
-# fmt: off
-_STOP = set(_STEMMER.stemWords([
-    "the", "and", "for", "with", "from", "are", "was", "were", "been", "your", "you", "our", "their", "they", "its",
-    "this", "that", "these", "those", "how", "what", "why", "when", "who", "which", "about", "into", "over", "under",
-    "more", "most", "very", "really", "just", "especially", "before", "after", "while", "also", "much", "some", "any",
-    "all", "can", "will", "would", "could", "like", "love", "hope", "want", "help", "learn", "admire", "follow", "work",
-    "role", "call", "chat", "minute", "time", "schedule", "thank", "please", "great", "interest", "particular",
-]))
-# fmt: on
-_NUMBER_WORDS = {"five": 5, "ten": 10, "fifteen": 15, "twenty": 20, "twenty-five": 25, "thirty": 30}
-_NUMBER_WORDS |= {"forty": 40, "forty-five": 45, "fifty": 50, "sixty": 60}
-_MINUTES = re.compile(r"\b(\d{1,3}|[a-z]+(?:-[a-z]+)?)[\s-]*(?:minutes?|mins?)\b", re.I)
-_FLEXIBLE = re.compile(
-    r"\b(?:your|their) (?:schedule|calendar|availability|convenience)\b|\b(?:fit|work) around\b|\bflexib"
-    r"|\bwhenever (?:it )?suits\b|\bwhatever (?:works|suits)\b|\bworks best for you\b|\bno rush\b",
-    re.I,
-)
-_COMMITMENT = re.compile(
-    r"\bbe my (?:long[- ]term |lifelong |official |permanent )?mentor\b|\bmentor me\b|\bforever\b|\blife[- ]?long\b"
-    r"|\bfor life\b|\b(?:ongoing|long[- ]term) mentor(?:ship|ing)?\b"
-    r"|\bregular (?:mentoring )?(?:sessions|meetings|calls)\b|\bevery (?:single )?(?:week|month)\b|\bweekly\b",
-    re.I,
-)
-
-
-def _terms(text: str) -> set[str]:
-    words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2]
-    return set(_STEMMER.stemWords(words)) - _STOP
+# ---- the checklist: computed from the text by the shared detectors (coach/tools/detect), as in rehearsals ----
 
 
 def _key_terms(request: AskRequest) -> dict[str, set[str]]:
@@ -123,27 +95,21 @@ def _key_terms(request: AskRequest) -> dict[str, set[str]]:
     return {"admiration": (admired - learn - role) or admired, "goal": (learn - admired - role) or learn}
 
 
-def _mentions(text_terms: set[str], key: set[str]) -> bool:
-    return len(text_terms & key) >= min(3, (len(key) + 1) // 2)
-
-
 def check_ask(text: str, request: AskRequest) -> dict[str, bool]:
     """Which required elements the message carries. `no_big_commitment` is only checked for first contact."""
     found, key = _terms(text), _key_terms(request)
     names = [n for n in re.findall(r"\w+", request.mentor_name) if len(n) > 1]
     named = any(re.search(rf"\b{re.escape(n)}\b", text, re.I) for n in names)
-    amounts = [m.group(1).lower() for m in _MINUTES.finditer(text)]
-    numbers = [int(a) if a.isdigit() else _NUMBER_WORDS[a] for a in amounts if a.isdigit() or a in _NUMBER_WORDS]
-    numbers += [30] * len(re.findall(r"\bhalf an hour\b", text, re.I))
+    numbers = [amount.minutes for amount in durations(text)]
     checks = {
         "why_this_person": (named or _mentions(found, _terms(request.mentor_role)))
         and _mentions(found, key["admiration"]),
         "what_to_learn": _mentions(found, key["goal"]),
         "time_request": bool(numbers) and set(numbers) == {request.minutes},
-        "flexibility": bool(_FLEXIBLE.search(text)),
+        "flexibility": bool(lexicon.FLEXIBLE.search(text)),
     }
     if request.ask_kind in FIRST_CONTACT:
-        checks["no_big_commitment"] = not _COMMITMENT.search(text)
+        checks["no_big_commitment"] = not lexicon.COMMITMENT.search(text)
     checks["within_limit"] = len(text) <= request.limit
     return checks
 
@@ -322,7 +288,8 @@ def faithful(text: str, request: AskRequest, skeleton: str) -> bool:
 
 def _without_commitment(text: str) -> str:
     paragraphs = [
-        " ".join(s for s in re.split(r"(?<=[.!?])\s+", p) if not _COMMITMENT.search(s)) for p in text.split("\n\n")
+        " ".join(s for s in re.split(r"(?<=[.!?])\s+", p) if not lexicon.COMMITMENT.search(s))
+        for p in text.split("\n\n")
     ]
     return "\n\n".join(p for p in paragraphs if p.strip())
 

@@ -1,0 +1,95 @@
+"""Rehearsal feedback against people's scores (bench/transcripts, written blind), and the time of a mentor turn
+and of feedback on the default setup (the built-in model's capabilities: code's words, no model call)."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.common import ROOT, add
+from coach.tools.detect.criteria import CRITERIA, assess
+from coach.tools.rehearsal.transcripts import LabelledTranscript, user_turns
+
+TRANSCRIPTS = ROOT / "bench" / "transcripts"
+DEVELOPMENT, HELD_OUT = "1", "2"  # files ending _1.json were used to write the detectors; _2.json never were
+
+
+@dataclass
+class Agreement:
+    scores: dict[str, dict[str, int]]  # file -> criterion -> score
+    expected: dict[str, dict[str, int]]
+    quality: dict[str, str]
+
+    def mean(self, quality: str) -> float:
+        return statistics.mean(s for f, row in self.scores.items() if self.quality[f] == quality for s in row.values())
+
+    @property
+    def gap(self) -> float:
+        return self.mean("strong") - self.mean("weak")
+
+    def inversions(self) -> list[str]:
+        """Each (strong file, weak file, criterion) where the strong one scores lower: across all personas."""
+        strong = [f for f, q in self.quality.items() if q == "strong"]
+        weak = [f for f, q in self.quality.items() if q == "weak"]
+        return [
+            f"{s} < {w} on {c}" for s in strong for w in weak for c in CRITERIA if self.scores[s][c] < self.scores[w][c]
+        ]
+
+    def mae(self) -> dict[str, float]:
+        return {c: statistics.mean(abs(self.scores[f][c] - self.expected[f][c]) for f in self.scores) for c in CRITERIA}
+
+
+def evaluate(half: str) -> Agreement:
+    scores, expected, quality = {}, {}, {}
+    for path in sorted(TRANSCRIPTS.glob(f"*_{half}.json")):
+        labelled = LabelledTranscript.model_validate_json(path.read_text(encoding="utf-8"))
+        found = assess(user_turns(labelled.transcript))
+        scores[path.name] = {c: found[c].score for c in CRITERIA}
+        expected[path.name], quality[path.name] = labelled.expected, labelled.quality
+    return Agreement(scores, expected, quality)
+
+
+def _p50(step, runs: int = 30) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def bench_rehearsal(coach) -> None:
+    from coach.llm.capabilities import Capabilities
+    from coach.llm.fake import MockChatModel
+    from coach.tools.rehearsal import Persona, feedback, mentor_reply
+
+    for half, name in ((DEVELOPMENT, "development"), (HELD_OUT, "held-out")):
+        agreement = evaluate(half)
+        mae = agreement.mae()
+        add(f"rehearsal feedback: strong − weak mean score ({name} transcripts)", agreement.gap, unit="points",
+            goal="≥ 1.5", ok=lambda v: v >= 1.5, runs=len(agreement.scores))  # fmt: skip
+        add(f"rehearsal feedback: strong below weak, any criterion ({name})", len(agreement.inversions()),
+            goal="0", ok=lambda v: v == 0, runs=len(agreement.scores))  # fmt: skip
+        add(f"rehearsal feedback: mean absolute error vs people ({name})", statistics.mean(mae.values()),
+            unit="points", runs=len(agreement.scores))  # fmt: skip
+        print("   MAE per criterion", name, {c: round(v, 2) for c, v in mae.items()}, flush=True)
+    built_in = MockChatModel(capabilities=Capabilities(small=True, json_schema=True, context_window=8192))
+    saved = json.loads((TRANSCRIPTS / f"busy_executive_strong_{DEVELOPMENT}.json").read_text(encoding="utf-8"))
+    transcript = saved["transcript"]
+    query = _p50(lambda: coach.retriever.search("asking a busy mentor for time", k=3))
+    turn = _p50(lambda: mentor_reply(Persona.busy_executive, transcript, built_in))
+    scored = _p50(lambda: feedback(transcript, Persona.busy_executive, built_in, coach.retriever), runs=10)
+    add("rehearsal: one mentor turn p50 (vs one guidance query)", turn, query, "ms", goal="≤ 1 s",
+        ok=lambda v: v <= 1000, runs=30)  # fmt: skip
+    add("rehearsal: feedback p50 (vs one guidance query)", scored, query, "ms", goal="≤ 2 s",
+        ok=lambda v: v <= 2000, runs=10)  # fmt: skip
+
+
+if __name__ == "__main__":
+    for half in (DEVELOPMENT, HELD_OUT):
+        a = evaluate(half)
+        print(half, "gap", round(a.gap, 2), "inversions", a.inversions(), {c: round(v, 2) for c, v in a.mae().items()})
+    print(Path(__file__).name)

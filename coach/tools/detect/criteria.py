@@ -1,0 +1,190 @@
+"""Six criteria scored 1-5 from a person's own turns, each with the rule it applied and the exact words it rests
+on (turn index and character offsets), so anyone can check the score against the transcript."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from coach.tools.detect import amounts
+from coach.tools.detect import lexicon as lx
+
+CRITERIA = (
+    "clear_specific_ask", "respects_time", "why_this_mentor", "preparation", "reciprocity", "concrete_next_step",
+)  # fmt: skip
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
+_PROPER = re.compile(r"(?<=[a-z,;:'’-] )[A-Z][\w&'’-]+|\b[A-Z]{2,}\b|\b\d[\w:.,%-]*")
+
+
+@dataclass(frozen=True)
+class Span:
+    turn: int  # index in the transcript
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    criterion: str
+    score: int
+    rule: str
+    span: Span | None = None
+    details: dict[str, str] = field(default_factory=dict)  # the user's own words a better line can reuse
+
+
+def sentences(turns: Sequence[tuple[int, str]]) -> list[Span]:
+    """The user's sentences with their offsets in their turn."""
+    out = []
+    for index, text in turns:
+        for m in _SENTENCE.finditer(text):
+            lead = len(m.group()) - len(m.group().lstrip(" -–—\"'“"))
+            stripped = m.group().strip(" -–—\"'“”")
+            if any(ch.isalnum() for ch in stripped):
+                start = m.start() + lead
+                out.append(Span(index, start, start + len(stripped), stripped))
+    return out
+
+
+_GREETING = re.compile(r"\b(?i:hi|hello|hey|dear|thanks|thank you|i'?m|i am|my name is|this is),?\s+[A-Z][\w'’-]*")
+
+
+def _details(text: str) -> int:
+    """How many concrete details (names, numbers, dates) a sentence carries; greetings and self-introductions
+    name people, not the goal."""
+    text = _GREETING.sub("", text)
+    return len(set(_PROPER.findall(text)) - {"I", "I'm", "I'll", "I've", "I'd", "OK", "Ok"})
+
+
+def _first(spans: list[Span], pattern: re.Pattern[str]) -> list[Span]:
+    return [s for s in spans if pattern.search(s.text)]
+
+
+def clear_specific_ask(spans: list[Span]) -> Evidence:
+    c = "clear_specific_ask"
+    asks = _first(spans, lx.ASK)
+    vague = _first(spans, lx.VAGUE)
+
+    def weight(s: Span) -> int:
+        context = " ".join(o.text for o in spans if o.turn == s.turn and o.end <= s.end and o.end >= s.start - 200)
+        specific = _details(context) + (2 if lx.TOPIC.search(context) else 0)
+        return min(3, specific) - (2 if lx.VAGUE.search(s.text) else 0)
+
+    if asks:
+        best = max(asks, key=weight)
+        score = max(1, min(5, 2 + weight(best) - (1 if vague and len(vague) >= len(asks) else 0)))
+        if score >= 4:
+            return Evidence(c, score, "says exactly what they want, about something concrete", best)
+        if vague:
+            return Evidence(c, min(score, 2), "the ask stays vague", vague[0])
+        return Evidence(c, score, "asks for something, but not what exactly or about which goal", best)
+    topics = sorted(_first(spans, lx.TOPIC), key=lambda s: -_details(s.text))
+    if topics and not vague:
+        return Evidence(c, 3, "names a concrete topic but never says what they want from the mentor", topics[0])
+    if vague:
+        return Evidence(c, 1, "the ask stays vague", vague[0])
+    return Evidence(c, 1, "never says what they want from the mentor")
+
+
+def respects_time(spans: list[Span]) -> Evidence:
+    c = "respects_time"
+    sized = [(a, s) for s in spans for a in amounts.durations(s.text)]
+    small = [(a, s) for a, s in sized if a.minutes <= 45]
+    big = [(a, s) for a, s in sized if a.minutes >= 60]
+    often = [s for s in spans if amounts.too_often(s.text) or lx.BIG_ASK.search(s.text)]
+    bounded = [s for s in spans if amounts.horizon(s.text) or amounts.frequency(s.text)]
+    flexible = [s for s in spans if lx.FLEXIBLE.search(s.text)]
+    small += [(amounts.Amount(20, m.start(), m.end()), s) for s in spans for m in lx.SMALL_ASK.finditer(s.text)]
+    if small:
+        amount, where = max(small, key=lambda x: x[0].minutes)
+        if big or often:
+            return Evidence(
+                c, 2, "names a small amount of time but also asks for much more", (big and big[0][1]) or often[0]
+            )
+        phrase = where.text[amount.start : amount.end]
+        score = 3 + bool(bounded) + bool(flexible)
+        extra = [
+            w for w, ok in (("with an end or a rhythm", bounded), ("and offers to fit around them", flexible)) if ok
+        ]
+        return Evidence(
+            c,
+            score,
+            " ".join([f"names a small, concrete time: {phrase}", *extra]),
+            where,
+            {"minutes": str(amount.minutes)},
+        )
+    if big or often:
+        return Evidence(c, 1, "asks for more time than a busy mentor can give", (big and big[0][1]) or often[0])
+    if bounded or flexible:
+        return Evidence(c, 2, "talks about timing but never names a small amount of time", (bounded or flexible)[0])
+    return Evidence(c, 1, "never says how much of their time it takes")
+
+
+def why_this_mentor(spans: list[Span]) -> Evidence:
+    c = "why_this_mentor"
+    reasons = sorted(_first(spans, lx.REASON), key=lambda s: -_details(s.text))
+    if reasons:
+        best = reasons[0]
+        rich = _details(best.text) >= 1 or len(reasons) >= 2
+        rule = "gives a specific reason for choosing this person" if rich else "gives a reason, with few specifics"
+        return Evidence(c, 5 if rich and len(reasons) >= 2 else 4 if rich else 3, rule, best)
+    generic = _first(spans, lx.GENERIC_REASON)
+    if generic:
+        return Evidence(c, 1, "gives only a generic reason (seniority, knowing a lot)", generic[0])
+    return Evidence(c, 1, "never says why they chose this mentor")
+
+
+def preparation(spans: list[Span]) -> Evidence:
+    c = "preparation"
+    shown = {name: s for name, rx in lx.PREP.items() for s in spans[::-1] if re.search(rx, s.text, re.I)}
+    if not shown:
+        return Evidence(c, 1, "shows no preparation: no notes, questions or context")
+    best = max(shown.values(), key=lambda s: sum(bool(re.search(rx, s.text, re.I)) for rx in lx.PREP.values()))
+    score = {1: 3, 2: 4}.get(len(shown), 5)
+    return Evidence(c, score, "comes prepared: " + ", ".join(shown), best)
+
+
+def reciprocity(spans: list[Span]) -> Evidence:
+    c = "reciprocity"
+    offers, updates = _first(spans, lx.OFFER), _first(spans, lx.UPDATE)
+    thanks = [s for s in _first(spans, lx.THANKS) if lx.REASON.search(s.text) or len(s.text.split()) > 8]
+    if offers:
+        score = 4 + bool(updates or thanks or len(offers) > 1)
+        return Evidence(c, score, "offers something back", offers[0])
+    if updates or thanks:
+        best = (updates or thanks)[0]
+        return Evidence(c, 3, "thanks them specifically or promises an update, but offers nothing back", best)
+    return Evidence(c, 1, "offers nothing back and shares no progress")
+
+
+def concrete_next_step(spans: list[Span]) -> Evidence:
+    c = "concrete_next_step"
+    actions = [s for s in spans if lx.ACTION.search(s.text)]
+    dated = [s for s in actions if lx.WHEN.search(s.text) and not lx.VAGUE_NEXT.search(s.text)]
+    if dated:
+        return Evidence(c, 5, "proposes a specific next step with a time", dated[-1])
+    if actions:
+        best = actions[-1]
+        return Evidence(
+            c, 2 if lx.VAGUE_NEXT.search(best.text) else 3, "proposes a next step, but no time for it", best
+        )
+    when = [s for s in spans if lx.WHEN.search(s.text) and not lx.VAGUE_NEXT.search(s.text)]
+    if when:
+        return Evidence(c, 2, "mentions a time, but no step they will take", when[-1])
+    vague = _first(spans, lx.VAGUE_NEXT)
+    if vague:
+        return Evidence(c, 1, "leaves the next step open", vague[-1])
+    return Evidence(c, 1, "proposes no next step")
+
+
+DETECTORS: dict[str, Callable[[list[Span]], Evidence]] = {
+    "clear_specific_ask": clear_specific_ask, "respects_time": respects_time, "why_this_mentor": why_this_mentor,
+    "preparation": preparation, "reciprocity": reciprocity, "concrete_next_step": concrete_next_step,
+}  # fmt: skip
+
+
+def assess(turns: Sequence[tuple[int, str]]) -> dict[str, Evidence]:
+    """Every criterion's evidence from (transcript index, text) pairs of the user's own turns."""
+    spans = sentences(turns)
+    return {name: DETECTORS[name](spans) for name in CRITERIA}

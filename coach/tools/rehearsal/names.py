@@ -1,0 +1,28 @@
+"""The personas a user can rehearse with (their copy is in data/personas.yaml)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Persona(StrEnum):
+    busy_executive = "busy_executive"
+    sceptical_senior = "sceptical_senior"
+    warm_but_vague = "warm_but_vague"
+    sponsorship_candidate = "sponsorship_candidate"
+    ending_relationship = "ending_relationship"
+
+    @property
+    def label(self) -> str:
+        from coach.tools.rehearsal.persona import PERSONAS
+
+        return PERSONAS[self].label
+
+
+class Criterion(StrEnum):
+    clear_specific_ask = "clear_specific_ask"
+    respects_time = "respects_time"
+    why_this_mentor = "why_this_mentor"
+    preparation = "preparation"
+    reciprocity = "reciprocity"
+    concrete_next_step = "concrete_next_step"
