@@ -21,7 +21,9 @@ _PEOPLE = r"(?:people|employees|staff|workers|mentees|mentors|participants|respo
 # Numbers used as evidence: advice such as "a 20-minute call" or "every six months" is not a claim to source.
 CLAIM_PATTERNS: dict[str, re.Pattern[str]] = {
     "a percentage": re.compile(r"\d+(?:\.\d+)?\s*(?:%|per ?cent\b)", re.I),
-    "a multiple": re.compile(rf"\b\d+(?:\.\d+)?\s*[x×]\B|×|\b{_NUMBER_WORD}\s+times\s+(?:as|more|less|likelier)\b", re.I),
+    "a multiple": re.compile(
+        rf"\b\d+(?:\.\d+)?\s*[x×]\B|×|\b{_NUMBER_WORD}\s+times\s+(?:as|more|less|likelier)\b", re.I
+    ),
     "a ratio": re.compile(r"\b(?:one|\d+)\s+(?:in|out of)\s+(?:every\s+)?(?:\d+|two|three|four|five|ten)\b", re.I),
     "a year": re.compile(r"\b(?:19|20)\d{2}\b"),
     "a head count": re.compile(rf"\b\d[\d,]*\s+{_PEOPLE}\b", re.I),
