@@ -71,6 +71,8 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     print("\n\nSources:")
     for number, hit in enumerate(prompt.hits, start=1):
         print(f"  [{number}] {hit.label}")
+        for citation in hit.references.splitlines():
+            print(f"      source: {citation}")
     return 0
 
 

@@ -11,10 +11,12 @@ from langchain_core.callbacks import BaseCallbackHandler
 from pydantic import ValidationError
 
 from coach.errors import InputError
+from coach.guidance.sources import LIBRARY
 from coach.llm.prompts import PROMPTS_DIR, render
 from coach.tools.draft_ask import (
     EMAIL_BODY_LIMIT,
     LINKEDIN_NOTE_LIMIT,
+    LINKEDIN_PREMIUM_NOTE_LIMIT,
     AskKind,
     AskRequest,
     Channel,
@@ -125,10 +127,32 @@ def test_checklist_reads_minutes_written_as_words():
     assert check_ask(COMPLETE.replace("a 20-minute call", "a twenty-minute call"), ask())["time_request"]
 
 
-def test_linkedin_checklist_holds_the_note_to_300_characters():
+def test_linkedin_checklist_holds_the_note_to_200_characters_on_a_free_account():
     note = ask(channel="linkedin")
+    assert LINKEDIN_NOTE_LIMIT == 200
     assert check_ask(COMPLETE, note)["within_limit"] is False
     assert check_ask(COMPLETE[:LINKEDIN_NOTE_LIMIT], note)["within_limit"] is True
+    assert check_ask(COMPLETE[: LINKEDIN_NOTE_LIMIT + 1], note)["within_limit"] is False
+
+
+def test_linkedin_premium_allows_a_300_character_note():
+    note = ask(channel="linkedin", linkedin_premium=True)
+    assert note.limit == LINKEDIN_PREMIUM_NOTE_LIMIT == 300
+    assert check_ask(COMPLETE[:300], note)["within_limit"] is True
+
+
+def test_a_linkedin_draft_states_both_limits(fake_model, retriever):
+    out = draft_ask(ask(channel="linkedin"), fake_model(""), retriever)
+    assert "/ 200 characters" in out.markdown
+    assert "free LinkedIn account allows 200" in out.markdown and "Premium allows 300" in out.markdown
+
+
+def test_the_sample_linkedin_note_in_the_guidance_fits_the_free_limit():
+    text = (LIBRARY / "approaching-a-mentor.md").read_text(encoding="utf-8")
+    section = text.split("## Example LinkedIn message to a potential mentor", 1)[1].split("\n## ", 1)[0]
+    sample = re.search(r'^"(Hi .+)"$', section, re.M).group(1)
+    assert len(sample) <= LINKEDIN_NOTE_LIMIT, len(sample)
+    assert "200 characters" in section and "300" in section
 
 
 def test_commitment_is_not_checked_for_an_ongoing_ask():
@@ -169,7 +193,7 @@ def test_variants_stay_distinct_even_when_shortened_to_fit(fake_model, retriever
     out = draft_ask_variants(ask(channel="linkedin", **LONGEST), fake_model("", "", ""), retriever)
     assert len({v["message"] for v in out.data["variants"]}) == 3
     assert all(v["shortened"] and all(v["checklist"].values()) for v in out.data["variants"])
-    assert "cut to fit 300 characters" in out.markdown
+    assert "cut to fit 200 characters" in out.markdown
 
 
 def test_a_good_model_reply_is_kept_word_for_word(fake_model, retriever):
@@ -315,7 +339,7 @@ def test_model_is_sent_the_skeleton_the_facts_and_fenced_guidance(fake_model, re
     system, user = (m.content for m in sent.prompts[0])
     fence_id = re.search(r"<<<REFERENCE (\w+) \[1\]", system).group(1)
     assert system.count(f"<<<END REFERENCE {fence_id}>>>") == len(out.hits)
-    assert "exactly 20 minutes" in system and "under 300 characters" in system and "LinkedIn" in system
+    assert "exactly 20 minutes" in system and "under 200 characters" in system and "LinkedIn" in system
     assert out.data["message"] in user
     assert not re.search(r"\{\w+\}", system + user)
 

@@ -155,7 +155,11 @@ def validation_message(exc: ValidationError) -> str:
 
 
 def sources_reply(hits: Sequence[Hit]) -> Reply:
-    lines = [f"{n}. **{h.label}** — {h.text.split(chr(10), 2)[-1][:220]}…" for n, h in enumerate(hits, 1)]
+    lines = [
+        f"{n}. **{h.label}** — {h.text.split(chr(10), 2)[-1][:220]}…"
+        + "".join(f"\n   - Source: {c}" for c in h.references.splitlines())
+        for n, h in enumerate(hits, 1)
+    ]
     body = "\n".join(lines) if lines else "No guidance passage matched this question."
     return Reply(body, title=f"{SOURCES} ({len(hits)})")
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
 
+from coach.guidance.references import citations, for_section
 from coach.guidance.sources import SourceFile
 
 HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
@@ -37,6 +38,7 @@ class Chunk:
     position: int
     file_sha256: str
     asked: str = ""  # everyday phrasings of what the section answers, from <!-- asked: ... --> comments
+    references: str = ""  # citations of the sources behind the section's claims, one a line
 
     def metadata(self, entries_in_file: int) -> dict[str, str | int]:
         return {
@@ -46,6 +48,7 @@ class Chunk:
             "file_sha256": self.file_sha256,
             "chunks_in_file": entries_in_file,
             "asked": self.asked,
+            "references": self.references,
         }
 
     @property
@@ -76,6 +79,7 @@ def chunk_file(file: SourceFile, count_tokens: Callable[[str], int]) -> list[Chu
     chunks: list[Chunk] = []
     for section, raw_body in _sections(file):
         body, asked = _split_comments(raw_body)
+        references = citations(for_section(file.references, section))
         heading = f"{section[:MAX_HEADING_CHARS]}\n\n" if section else ""
         splitter = RecursiveCharacterTextSplitter(
             chunk_size=TOKEN_BUDGET - count_tokens(heading),
@@ -98,6 +102,7 @@ def chunk_file(file: SourceFile, count_tokens: Callable[[str], int]) -> list[Chu
                     position=position,
                     file_sha256=file.sha256,
                     asked=asked,
+                    references=references,
                 )
             )
     return chunks

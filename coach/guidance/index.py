@@ -313,7 +313,7 @@ class Entry:
 
 
 ASKED_SUFFIX = "~asked"
-INDEX_FORMAT = 2  # bump when what an entry stores changes: entries of another format are embedded again
+INDEX_FORMAT = 3  # bump when what an entry stores changes: entries of another format are embedded again
 
 
 def entries(chunks: list[Chunk]) -> list[Entry]:

@@ -34,6 +34,7 @@ class Hit:
     source: str
     section: str
     score: float
+    references: str = ""  # citations of the sources behind this passage's claims, one a line
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -102,7 +103,14 @@ class _Corpus:
         return _Snapshot(
             revision=revision,
             passages={
-                i: Hit(id=i, text=d, source=str(m.get("source", "")), section=str(m.get("section", "")), score=0.0)
+                i: Hit(
+                    id=i,
+                    text=d,
+                    source=str(m.get("source", "")),
+                    section=str(m.get("section", "")),
+                    score=0.0,
+                    references=str(m.get("references", "")),
+                )
                 for i, d, m in zip(ids, documents, metadatas, strict=True)
             },
             order=ids,

@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from coach.errors import KnowledgeError
+from coach.guidance.references import Reference, parse_references, sidecar_of
 
 # Installed as plain files (setuptools package data), so a real path; `coach index --source` may point elsewhere.
 LIBRARY = Path(str(resources.files("coach.guidance") / "library"))
@@ -23,11 +24,13 @@ MAX_FILE_BYTES = 2_000_000
 
 @dataclass(frozen=True)
 class SourceFile:
-    """One guidance file: its path relative to the folder, its text and a hash of its bytes."""
+    """One guidance file: its path relative to the folder, its text, a hash of its bytes (and of its references
+    sidecar's, so editing a reference re-indexes the file) and the references it rests on."""
 
     source: str
     text: str
     sha256: str
+    references: tuple[Reference, ...] = ()
 
     @property
     def is_markdown(self) -> bool:
@@ -40,8 +43,9 @@ class LoadResult:
     problems: list[str]
 
 
-def _read(path: Path, root: Path) -> SourceFile | str:
-    """A SourceFile, or a one-line reason the file was skipped."""
+def _read(path: Path, root: Path, problems: list[str]) -> SourceFile | str:
+    """A SourceFile, or a one-line reason the file was skipped. A bad references sidecar is reported in `problems`
+    and the file is read without its references, so the guidance itself is never lost."""
     name = path.relative_to(root).as_posix()
     data = path.read_bytes()
     if len(data) > MAX_FILE_BYTES:
@@ -52,7 +56,17 @@ def _read(path: Path, root: Path) -> SourceFile | str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return f"{name}: skipped, not UTF-8 (byte {exc.start}); save it as UTF-8"
-    return SourceFile(source=name, text=text, sha256=hashlib.sha256(data).hexdigest())
+    digest = hashlib.sha256(data)
+    references: tuple[Reference, ...] = ()
+    sidecar = sidecar_of(path)
+    if sidecar.is_file():
+        raw = sidecar.read_bytes()
+        digest.update(b"\0" + raw)
+        try:
+            references = parse_references(raw.decode("utf-8-sig"), sidecar.relative_to(root).as_posix())
+        except (ValueError, UnicodeDecodeError) as exc:
+            problems.append(f"{exc}; read {name} without its references")
+    return SourceFile(source=name, text=text, sha256=digest.hexdigest(), references=references)
 
 
 def load_folder(folder: Path) -> LoadResult:
@@ -67,7 +81,7 @@ def load_folder(folder: Path) -> LoadResult:
             continue
         if any(part.startswith(".") for part in path.relative_to(folder).parts):
             continue
-        outcome = _read(path, folder)
+        outcome = _read(path, folder, problems)
         if isinstance(outcome, str):
             problems.append(outcome)
         elif outcome.text.strip():

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from coach.errors import InputError
 from coach.tools import ToolOutput, guidance, wording_or_empty
+from coach.tools.copy_data import draft_copy
 from coach.tools.detect import lexicon
 from coach.tools.detect.amounts import durations
 from coach.tools.detect.terms import mentions as _mentions
@@ -27,9 +28,11 @@ Variant = Literal["standard", "warmer", "shorter", "formal"]
 
 # Short emails get read: a busy person decides from the first screen whether to answer (~200 words).
 EMAIL_BODY_LIMIT = 1200
-# LinkedIn caps the note on a connection request at 300 characters. We write that note, not an InMail or a
-# message to an existing connection (longer limits), because a cold first ask usually goes with a request.
-LINKEDIN_NOTE_LIMIT = 300
+# LinkedIn caps the note on a connection request: commonly 200 characters on a free account, 300 with Premium.
+# We write that note, not an InMail or a message to an existing connection (longer limits), because a cold first
+# ask usually goes with a request. 200 by default, so the note fits whichever account the user has.
+LINKEDIN_NOTE_LIMIT = 200
+LINKEDIN_PREMIUM_NOTE_LIMIT = 300
 LIMITS: dict[str, int] = {"email": EMAIL_BODY_LIMIT, "linkedin": LINKEDIN_NOTE_LIMIT}
 FIRST_CONTACT = ("first_conversation", "micro_mentoring")
 ELEMENTS = ("why_this_person", "what_to_learn", "time_request", "flexibility")
@@ -51,7 +54,10 @@ class AskRequest(BaseModel):
     goal: str = Field(description="What you want to learn, as it would follow 'I'd love to learn', e.g. 'how you…'.")
     ask_kind: AskKind = Field("first_conversation", description="One first chat, one focused question, or ongoing.")
     minutes: int = Field(20, description="The time you ask for, in minutes (5–60): small and concrete.")
-    channel: Channel = Field("email", description="'email' or 'linkedin' (a connection note, 300 characters).")
+    channel: Channel = Field(
+        "email", description="'email' or 'linkedin' (a connection note: 200 characters, 300 with Premium)."
+    )
+    linkedin_premium: bool = Field(False, description="LinkedIn Premium: allow a 300-character note instead of 200.")
     variant: Variant = Field("standard", description="Tone: standard, warmer, shorter or formal.")
     your_name: str | None = Field(None, description="Your name, for the introduction and the sign-off.")
     your_role: str | None = Field(None, description="Your role, as it would follow 'I'm Sam,', e.g. 'a support lead'.")
@@ -83,6 +89,8 @@ class AskRequest(BaseModel):
 
     @property
     def limit(self) -> int:
+        if self.channel == "linkedin" and self.linkedin_premium:
+            return LINKEDIN_PREMIUM_NOTE_LIMIT
         return LIMITS[self.channel]
 
 
@@ -116,53 +124,10 @@ def check_ask(text: str, request: AskRequest) -> dict[str, bool]:
 
 # ---- the skeleton: one sentence per element, built from the inputs --------------------------------------
 
-_TIME = {
-    "first_conversation": "a {n}-minute call in the next few weeks",
-    "micro_mentoring": "a single {n}-minute call about this one question",
-    "ongoing": "a {n}-minute conversation about once a month for the next few months",
-}
-# fmt: off
-_PHRASES: dict[str, dict[str, str]] = {
-    "standard": {
-        "greeting": "Hi {first},", "intro": "I'm {me}.", "learn": "I'd love to learn {goal}.",
-        "why": "I've followed your work as {role}, and I especially admire {admiration}.",
-        "why_short": "I especially admire {admiration}.", "time": "Would you be open to {time}?",
-        "flex": "I'm happy to work around your schedule, and if a call is hard to fit in, a couple of questions "
-                "by email would be just as helpful.",
-        "flex_short": "Happy to fit around your schedule.", "closing": "Thank you for considering it,",
-    },
-    "warmer": {
-        "greeting": "Hi {first},", "intro": "I'm {me}, and I hope you're doing well!",
-        "why": "I've been following your work as {role} for a while, and I really admire {admiration}.",
-        "why_short": "I really admire {admiration}.", "learn": "It would mean a lot to learn {goal}.",
-        "time": "Would you be up for {time}?",
-        "flex": "Whatever fits your schedule works for me, and if a call is tricky, I'd be just as grateful for a "
-                "quick reply by email.",
-        "flex_short": "Whatever fits your schedule works for me!", "closing": "Thank you so much, and no pressure,",
-    },
-    "shorter": {
-        "greeting": "Hi {first},", "intro": "I'm {me}.", "learn": "I'd love to learn {goal}.",
-        "why": "I admire your work as {role}, especially {admiration}.",
-        "why_short": "I admire {admiration}.", "time": "Could we have {time}?",
-        "flex": "I'll fit around your schedule, or email works too.", "flex_short": "I'll fit around your schedule.",
-        "closing": "Thanks,",
-    },
-    "formal": {
-        "greeting": "Dear {full},", "intro": "My name is {me}.",
-        "why": "I have followed your work as {role} with great interest, in particular {admiration}.",
-        "why_short": "I have long admired {admiration}.",
-        "learn": "I would be grateful for the chance to learn {goal}.",
-        "time": "Would you be willing to consider {time}?", "closing": "Kind regards,",
-        "flex": "I would be glad to work around your schedule, and a brief reply by email would be equally welcome.",
-        "flex_short": "I would be glad to fit around your schedule.",
-    },
-}
-# fmt: on
-_SUBJECTS = {
-    "first_conversation": "Question about {goal}",
-    "micro_mentoring": "A quick {n}-minute question about {goal}",
-    "ongoing": "Could we keep talking about {goal}?",
-}
+_COPY = draft_copy()
+_TIME = _COPY.time
+_PHRASES: dict[str, dict[str, str]] = {name: phrases.model_dump() for name, phrases in _COPY.variants.items()}
+_SUBJECTS = _COPY.subjects
 
 
 # Shortening steps, in order: drop your intro, then their role, then use the shorter wording (then clip phrases).
@@ -181,9 +146,16 @@ def _clip(text: str, words: int) -> str:
 
 
 def _parts(
-    request: AskRequest, admiration: str, goal: str, intro: bool = True, role: bool = True, compact: bool = False
+    request: AskRequest,
+    admiration: str,
+    goal: str,
+    intro: bool = True,
+    role: bool = True,
+    compact: bool = False,
+    tiny: bool = False,
 ) -> dict[str, str]:
-    """The skeleton's sentences; `compact` borrows the shorter variant's wording (but keeps greeting and sign-off)."""
+    """The skeleton's sentences; `compact` borrows the shorter variant's wording (but keeps greeting and sign-off);
+    `tiny`, the last resort for a 200-character LinkedIn note, also shortens the greeting, time and flexibility."""
     phrases = _PHRASES[request.variant]
     if compact:
         phrases = _PHRASES["shorter"] | {k: phrases[k] for k in ("greeting", "flex_short", "closing")}
@@ -200,6 +172,10 @@ def _parts(
         parts["intro"] = ""
     if short:
         parts["closing"] = ""
+    if tiny:
+        parts["greeting"] = phrases["greeting"].replace("{full}", "{first}").format(**values)
+        parts["time"] = f"A {request.minutes}-min call?"
+        parts["flex"] = _PHRASES[request.variant]["flex_tiny"]
     return parts
 
 
@@ -225,14 +201,20 @@ def build_skeleton(request: AskRequest) -> tuple[str, dict[str, str]]:
         parts = _parts(request, phrases["admiration"], phrases["goal"], intro, role, compact)
         if len(_layout(parts, request)) <= request.limit:
             return _layout(parts, request), parts
-    while len(_layout(parts, request)) > request.limit:  # clip the longer phrase first, a word at a time
-        for name in sorted(phrases, key=lambda n: len(phrases[n]), reverse=True):
-            if cut := _shorter(phrases[name], key[name]):
-                phrases[name] = cut
-                break
-        else:
-            break  # nothing left to clip: the report shows the length over the limit
-        parts = _parts(request, phrases["admiration"], phrases["goal"], False, False, True)
+    # Clip the longer phrase first, a word at a time; a LinkedIn note that still does not fit starts again tiny.
+    for tiny in (False, True) if request.channel == "linkedin" else (False,):
+        phrases = {"admiration": request.admiration, "goal": request.goal}
+        parts = _parts(request, phrases["admiration"], phrases["goal"], False, False, True, tiny)
+        while len(_layout(parts, request)) > request.limit:
+            for name in sorted(phrases, key=lambda n: len(phrases[n]), reverse=True):
+                if cut := _shorter(phrases[name], key[name]):
+                    phrases[name] = cut
+                    break
+            else:
+                break  # nothing left to clip: the report shows the length over the limit
+            parts = _parts(request, phrases["admiration"], phrases["goal"], False, False, True, tiny)
+        if len(_layout(parts, request)) <= request.limit:
+            break
     return _layout(parts, request), parts
 
 
@@ -249,8 +231,7 @@ def subject_line(request: AskRequest) -> str | None:
 
 # ---- the model's version, checked and repaired ------------------------------------------------------------
 
-_STYLES = {"standard": "friendly and professional", "warmer": "warm and personal, still brief",
-           "shorter": "as short as possible: three or four sentences", "formal": "formal and courteous"}  # fmt: skip
+_STYLES = _COPY.styles
 # Courtesy words a rewrite may add freely; other new content words count as possibly invented facts.
 _COURTESY = (
     "hello hey dear hear hearing value spare sometime come coming flexible many best regards warm wishes appreciate "
@@ -351,6 +332,11 @@ def _markdown(d: dict[str, Any]) -> str:
     lines += ["> " + line if line else ">" for line in d["message"].split("\n")]
     unit = "email body" if d["channel"] == "email" else "LinkedIn connection note"
     lines += ["", f"Length: {d['length']:,} / {d['limit']:,} characters ({unit} limit). Written by: {d['written_by']}."]
+    if d["channel"] == "linkedin":
+        lines.append(
+            f"A free LinkedIn account allows {LINKEDIN_NOTE_LIMIT} characters in a connection note; Premium allows "
+            f"{LINKEDIN_PREMIUM_NOTE_LIMIT}."
+        )
     lines += [f"- {'✅' if ok else '❌'} {name.replace('_', ' ')}" for name, ok in d["checklist"].items()]
     if d["shortened"]:
         lines.append(
