@@ -12,6 +12,7 @@ import errno
 import hashlib
 import json
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,6 +149,19 @@ def _discard(part: Path) -> None:
     Path(f"{part}.json").unlink(missing_ok=True)
 
 
+def _progress_bar() -> type:
+    """A plain tqdm bar on stderr, shown even when stderr is not a terminal (huggingface_hub's own bar hides then):
+    a pull is run by a person who wants to see it move, and its log keeps the last line."""
+    from tqdm import tqdm
+
+    class PullProgress(tqdm):
+        def __init__(self, *args, **kwargs) -> None:
+            kwargs.pop("name", None)
+            super().__init__(*args, **{"mininterval": 0.5, "file": sys.stderr, **kwargs})
+
+    return PullProgress
+
+
 def pull(model: CatalogModel, folder: Path, say: Callable[[str], None] = print) -> Path:
     """Download `model` into `folder` (resuming a partial download), check its SHA-256, then move it in place."""
     from huggingface_hub import file_download
@@ -176,6 +190,7 @@ def pull(model: CatalogModel, folder: Path, say: Callable[[str], None] = print) 
                     headers=build_hf_headers(),
                     expected_size=remote.size,
                     displayed_filename=model.filename,
+                    tqdm_class=_progress_bar(),
                 )
         except OSError as exc:
             if exc.errno in DISK_ERRORS:
