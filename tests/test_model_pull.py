@@ -4,24 +4,15 @@ sets it, so the pull's own lifting of it is tested too."""
 
 from __future__ import annotations
 
-import json
-import os
-import resource
 import socket
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-from hub_stub import HubStub
+from hub_stub import FILE, REPO, HubStub, coach_cli, write_catalog
 
 from coach.llm.catalog import load_catalog
 from coach.llm.choice import read_choice
 from coach.llm.models import bundled_model_path
 from coach.llm.pull import DiskFull, _check_room, sha256_of
-
-REPO, FILE = "test-org/tiny-coach-GGUF", "tiny-coach.gguf"
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -40,41 +31,6 @@ def hub(gguf_bytes):
     yield start
     for stub in stubs:
         stub.stop()
-
-
-def write_catalog(folder: Path, sha256: str | None = None) -> Path:
-    """A test-only table with one entry: the bundled model under a made-up repo id."""
-    entry = {
-        "name": "tiny", "title": "Tiny test model", "repo_id": REPO, "filename": FILE, "quantisation": "Q4_1",
-        "size_gb": 0.1, "ram_gb": 0.3, "tokens_per_s_2_cores": 100, "speed_measured": False,
-        "licence": "Apache-2.0", "chat_template": "ChatML, from the GGUF", "sha256": sha256, "rank": 1,
-    }  # fmt: skip
-    path = folder / "catalog.json"
-    path.write_text(json.dumps({"note": "test only", "models": [entry]}), encoding="utf-8")
-    return path
-
-
-def coach_cli(args: list[str], data: Path, endpoint: str, catalog: Path, limit_file_bytes: int | None = None):
-    env = {
-        **os.environ,
-        "HF_ENDPOINT": endpoint,
-        "HF_HUB_OFFLINE": "1",  # what the Makefile sets for the app: the pull lifts it for itself
-        "HF_HOME": str(data.parent / "hf-home"),
-        "COACH_DATA_DIR": str(data),
-        "COACH_MODEL_CATALOG": str(catalog),
-        "NO_PROXY": "127.0.0.1,localhost",
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("COACH_LOCAL_MODEL", None)
-
-    def limit() -> None:  # a "full disk": writes past this size fail with EFBIG (Python ignores SIGXFSZ)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit_file_bytes, limit_file_bytes))
-
-    return subprocess.run(
-        [sys.executable, "-m", "coach.cli", "model", *args],
-        env=env, capture_output=True, text=True, timeout=120, cwd=data.parent,
-        preexec_fn=limit if limit_file_bytes else None,
-    )  # fmt: skip
 
 
 def test_pull_downloads_shows_progress_and_checks_the_hub_sha256(hub, tmp_path, gguf_bytes):

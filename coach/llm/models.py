@@ -67,7 +67,10 @@ def model_limits(settings: Settings, path: Path | None) -> tuple[int, int]:
     for (its own `<arch>.context_length`), and the answer capped to a share of that window."""
     from coach.llm.gguf_info import gguf_info
 
-    trained = gguf_info(path).context_length if path is not None and path.is_file() else None
+    try:
+        trained = gguf_info(path).context_length if path is not None and path.is_file() else None
+    except ModelError:
+        trained = None  # a damaged file is reported when its server fails to load it, with the server's words
     context = min(settings.context_window, trained) if trained else settings.context_window
     return context, min(settings.max_answer_tokens, context // ANSWER_SHARE)
 
