@@ -66,13 +66,13 @@ def test_the_pulled_model_answers_through_the_real_local_server(pulled):
     data, catalog = pulled
     write_choice(data, ModelChoice(path=(data / "models" / FILE).resolve(), name="tiny"))
     settings = Settings(
-        data_dir=data, provider="local", model_catalog=catalog, max_answer_tokens=48, temperature=0.0, _env_file=None
+        data_dir=data, provider="local", model_catalog=catalog, max_answer_tokens=16, temperature=0.0, _env_file=None
     )
     model = build_chat_model(settings)
     try:
         assert model.server.model_path == data / "models" / FILE
         caps = capabilities_of(model)
-        assert (caps.context_window, caps.answer_tokens) == (4096, 48)
+        assert (caps.context_window, caps.answer_tokens) == (4096, 16)
         reply = model.invoke([HumanMessage("Say hello to a new mentor in one short sentence.")])
         assert str(reply.content).strip()
 
@@ -98,6 +98,13 @@ def test_the_context_window_and_answer_length_come_from_the_gguf(tmp_path):
     assert model_limits(wide, bundled) == (8192, 2048)  # capped by the model, the answer by a quarter of it
     short = tiny_gguf(tmp_path / "short.gguf", "{{ messages }}")
     assert model_limits(Settings(data_dir=tmp_path, _env_file=None), short) == (2048, 384)
+
+
+def test_a_damaged_gguf_header_is_refused_without_reading_past_the_file(tmp_path):
+    damaged = tmp_path / "damaged.gguf"
+    damaged.write_bytes(b"GGUF" + b"\x00garbage" * 100)  # lengths of ~10^17 bytes, read as they come
+    with pytest.raises(ModelError, match="not a complete GGUF file"):
+        gguf_info(damaged)
 
 
 def test_use_refuses_what_it_cannot_load(pulled, tmp_path):

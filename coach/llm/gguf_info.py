@@ -29,8 +29,15 @@ class GgufInfo:
 
 
 class _Reader:
-    def __init__(self, handle: BinaryIO) -> None:
+    def __init__(self, handle: BinaryIO, size: int) -> None:
         self.handle = handle
+        self.size = size
+
+    def room(self, length: int) -> int:
+        """`length`, when that many bytes are left: a damaged header must not make us allocate gigabytes."""
+        if length > self.size - self.handle.tell():
+            raise EOFError
+        return length
 
     def fixed(self, fmt: str):
         size = struct.calcsize("<" + fmt)
@@ -40,7 +47,7 @@ class _Reader:
         return struct.unpack("<" + fmt, data)[0]
 
     def string(self) -> str:
-        length = self.fixed("Q")
+        length = self.room(self.fixed("Q"))
         data = self.handle.read(length)
         if len(data) != length:
             raise EOFError
@@ -60,10 +67,10 @@ class _Reader:
         """Arrays are the tokenizer's vocabulary and scores: skipped, never kept."""
         kind, count = self.fixed("I"), self.fixed("Q")
         if kind in _FIXED:
-            self.handle.seek(count * struct.calcsize("<" + _FIXED[kind]), 1)
+            self.handle.seek(self.room(count * struct.calcsize("<" + _FIXED[kind])), 1)
         elif kind == _STRING:
-            for _ in range(count):
-                self.handle.seek(self.fixed("Q"), 1)
+            for _ in range(self.room(count * 8) // 8):  # each string has at least its 8-byte length
+                self.handle.seek(self.room(self.fixed("Q")), 1)
         else:
             for _ in range(count):
                 self.value(kind)
@@ -75,7 +82,7 @@ def read_metadata(path: Path) -> dict[str, object]:
         with Path(path).open("rb") as handle:
             if handle.read(4) != MAGIC:
                 raise ModelError(f"{path} is not a GGUF model file (it does not start with 'GGUF').")
-            reader = _Reader(handle)
+            reader = _Reader(handle, Path(path).stat().st_size)
             version = reader.fixed("I")
             count_fmt = "I" if version == 1 else "Q"
             reader.fixed(count_fmt)  # tensor count
