@@ -91,6 +91,18 @@ def test_the_pulled_model_answers_through_the_real_local_server(pulled):
         model.server.close()
 
 
+def test_the_local_server_leaves_the_chat_template_to_the_gguf():
+    """llama-cpp-python uses the GGUF's tokenizer.chat_template only when no chat_format is forced."""
+    import inspect
+
+    from llama_cpp.server.settings import ModelSettings
+
+    from coach.llm import local_server
+
+    assert ModelSettings(model="any.gguf").chat_format is None
+    assert "chat_format" not in inspect.getsource(local_server.main).replace("No chat_format", "")
+
+
 def test_the_context_window_and_answer_length_come_from_the_gguf(tmp_path):
     bundled = bundled_model_path()
     assert gguf_info(bundled).context_length == 8192
