@@ -142,3 +142,10 @@ def test_the_packaged_catalog_lists_no_made_up_checksums():
     assert all(m.sha256 is None for m in catalog.models)  # unverifiable here: checked against the hub at pull
     assert all(not m.speed_measured for m in catalog.models)
     assert "unverified" in catalog.note and "estimated" in catalog.note
+
+
+def test_the_recommendation_is_the_best_ranked_model_that_fits_the_ram():
+    catalog = load_catalog()
+    assert catalog.recommended(8.0).name == "qwen2.5-3b"
+    assert catalog.recommended(3.0).name == "qwen2.5-1.5b"  # 60% of 3 GB leaves room for the 1.5 GB one only
+    assert catalog.recommended(1.0) is None
