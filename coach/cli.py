@@ -337,6 +337,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="start the web page")
     p.set_defaults(func=cmd_serve)
+
+    from coach.llm.model_commands import add_model_parser
+
+    add_model_parser(sub)
     return parser
 
 

@@ -14,6 +14,7 @@ from coach.errors import StoreDamaged
 from coach.guidance.index import GuidanceIndex, Progress, SyncReport, move_aside, open_client
 from coach.guidance.retrieval import Retriever
 from coach.journal.journal import Journal
+from coach.llm.capabilities import capabilities_of
 from coach.llm.models import build_chat_model, describe_model
 from coach.llm.prompts import load_prompt, use_prompt_overrides
 from coach.settings import Settings
@@ -75,7 +76,7 @@ def build_coach(
         chat_model,
         retriever,
         top_k=settings.top_k,
-        context_window=settings.context_window,
-        max_answer_tokens=settings.max_answer_tokens,
+        context_window=capabilities_of(chat_model).context_window or settings.context_window,
+        max_answer_tokens=capabilities_of(chat_model).answer_tokens or settings.max_answer_tokens,
     )
     return Coach(settings=settings, index=index, retriever=retriever, answerer=answerer, model_label=label)

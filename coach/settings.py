@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     local_model: Path | None = Field(
         default=None, description="GGUF file for the local model; default: the bundled SmolLM2."
     )
+    model_catalog: Path | None = Field(
+        default=None, description="A table of models for `coach model` instead of the packaged one (mirrors, tests)."
+    )
     local_threads: int | None = Field(default=None, description="llama.cpp threads (None: auto).")
     context_window: int = Field(default=4096, ge=512, description="Model context in tokens.")
     max_answer_tokens: int = Field(default=384, ge=16, description="Longest answer in tokens.")

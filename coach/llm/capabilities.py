@@ -14,13 +14,15 @@ if TYPE_CHECKING:
 class Capabilities:
     """json_schema: sampling can be constrained to a JSON schema (llama.cpp grammars); tool_calls: it returns
     OpenAI tool calls; small: a tiny model, so replies are kept short and code's wording is preferred;
-    exact_tokens: `get_num_tokens_from_messages` counts with the model's own tokenizer, offline."""
+    exact_tokens: `get_num_tokens_from_messages` counts with the model's own tokenizer, offline; context_window and
+    answer_tokens: the limits the model was set up with, where known."""
 
     json_schema: bool = False
     tool_calls: bool = False
     small: bool = False
     exact_tokens: bool = False
     context_window: int | None = None
+    answer_tokens: int | None = None  # the longest answer the model is set up for (local: read from the GGUF)
 
 
 DEFAULT = Capabilities()

@@ -78,6 +78,7 @@ def main(argv: list[str] | None = None) -> None:
     from llama_cpp.server.app import create_app
     from llama_cpp.server.settings import ModelSettings, ServerSettings
 
+    # No chat_format: llama-cpp-python then formats turns with the GGUF's own tokenizer.chat_template.
     model = ModelSettings(
         model=args.model,
         model_alias=MODEL_ALIAS,

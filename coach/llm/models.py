@@ -29,7 +29,10 @@ def bundled_model_path() -> Path:
 
 
 def local_model_path(settings: Settings) -> Path:
-    return Path(settings.local_model) if settings.local_model else bundled_model_path()
+    """COACH_LOCAL_MODEL, else the model chosen with `coach model use`, else the bundled one."""
+    from coach.llm.choice import active_local_model
+
+    return active_local_model(settings).path
 
 
 def describe_model(settings: Settings) -> str:
@@ -56,6 +59,20 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
 
 
 SMALL_MODEL_BYTES = 400_000_000  # under this a GGUF is a toy-sized model (SmolLM2-135M is 90 MB)
+ANSWER_SHARE = 4  # an answer may take at most a quarter of the context: the rest is guidance and history
+
+
+def model_limits(settings: Settings, path: Path | None) -> tuple[int, int]:
+    """(context window, answer tokens) for a local GGUF: the setting, capped by the context the model was trained
+    for (its own `<arch>.context_length`), and the answer capped to a share of that window."""
+    from coach.llm.gguf_info import gguf_info
+
+    try:
+        trained = gguf_info(path).context_length if path is not None and path.is_file() else None
+    except ModelError:
+        trained = None  # a damaged file is reported when its server fails to load it, with the server's words
+    context = min(settings.context_window, trained) if trained else settings.context_window
+    return context, min(settings.max_answer_tokens, context // ANSWER_SHARE)
 
 
 def _local_model(settings: Settings) -> BaseChatModel:
@@ -64,7 +81,8 @@ def _local_model(settings: Settings) -> BaseChatModel:
     from coach.llm.supervisor import shared_server
 
     path = local_model_path(settings)
-    server = shared_server(path, n_ctx=settings.context_window, threads=settings.local_threads)
+    context, answer_tokens = model_limits(settings, path)
+    server = shared_server(path, n_ctx=context, threads=settings.local_threads)
     small = not path.is_file() or path.stat().st_size < SMALL_MODEL_BYTES
     return _local_server_chat()(
         model="local",
@@ -74,11 +92,13 @@ def _local_model(settings: Settings) -> BaseChatModel:
         timeout=settings.request_timeout,
         max_retries=0,  # a dead server is restarted by us, not retried blindly
         temperature=settings.temperature,
-        max_tokens=settings.max_answer_tokens,
+        max_tokens=answer_tokens,
         seed=0,
         streaming=True,
         server=server,
-        capabilities=Capabilities(json_schema=True, small=small, exact_tokens=True, context_window=server.n_ctx),
+        capabilities=Capabilities(
+            json_schema=True, small=small, exact_tokens=True, context_window=server.n_ctx, answer_tokens=answer_tokens
+        ),
     )
 
 

@@ -17,6 +17,7 @@ from coach.chat.answer import Exchange
 from coach.chat.transcript import conversation_markdown, message_text
 from coach.chat.turn import PROBLEM, STARTING, Reply, reply
 from coach.errors import CoachError
+from coach.llm.choice import upgrade_hint
 from coach.settings import Settings
 from coach.ui.journal import agenda_prefill, draft_prefill, journal_panel, journal_picker, user_of
 from coach.ui.startup import STARTING_STATUS, Startup
@@ -34,10 +35,6 @@ WAIT_FOR_START = Reply(
     "The coach is still starting (opening the index, loading the model, indexing what changed in the guidance). "
     "Your message is kept and will be answered as soon as it is ready.",
     title=STARTING,
-)
-UPGRADE_HINT = (
-    "For stronger answers set `OPENAI_API_KEY` (OpenAI) or `OPENAI_BASE_URL` "
-    "(Ollama, vLLM, LM Studio, llama.cpp server) and restart."
 )
 
 # Gradio puts a text box's copy button inside the box's <label>, and a label names only its first control: the
@@ -158,7 +155,8 @@ def build_app(startup: Startup) -> gr.Blocks:
         status = gr.Markdown(STARTING_STATUS, elem_id="status-line")
         app.load(startup.status_line, None, status, api_name="status", show_progress="hidden")
         if settings.resolved_provider() != "openai":
-            gr.Markdown(f"**Tip:** {UPGRADE_HINT} See “Using a stronger model” in the README.", elem_id="upgrade-hint")
+            hint = upgrade_hint(settings)  # names `coach model pull/use` and the model in use
+            gr.Markdown(f"**Tip:** {hint} See “Using a stronger model” in the README.", elem_id="upgrade-hint")
         banner = gr.Markdown(elem_id="reminders")
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
