@@ -103,6 +103,12 @@ class Journal:
         with self._db.transaction():
             yield
 
+    @contextmanager
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        """The connection inside one write transaction, for code that works on every table (deleting a user)."""
+        with self._db.transaction() as conn:
+            yield conn
+
     # Goals
 
     def add_goal(self, user: str, text: str, *, status: GoalStatus = "active") -> Goal:
