@@ -228,6 +228,24 @@ def cmd_journal(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_forget(settings: Settings, args: argparse.Namespace) -> int:
+    from coach.privacy.forget import forget_user
+
+    if not args.yes:
+        print(
+            f"This deletes ALL data of user {args.user!r}: journal, conversations, feedback, uploaded documents and "
+            f"their index entries. Export first with `coach journal export --user {args.user} --out FILE`.",
+            file=sys.stderr,
+        )
+        print("Delete it now? Type 'yes' to confirm: ", end="", file=sys.stderr, flush=True)
+        if sys.stdin.readline().strip().lower() not in {"y", "yes"}:
+            print("Nothing was deleted.", file=sys.stderr)
+            return 1
+    coach = _coach(settings, args, with_model=False)
+    print(forget_user(settings, coach.journal, coach.index, args.user).summary())
+    return 0
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from coach.ui.page import serve
 
@@ -332,6 +350,11 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("file", help="a JSON export, or - for standard input")
     q.add_argument("--user", help="whose journal (default: the local user)")
     q.set_defaults(func=cmd_journal)
+
+    p = sub.add_parser("forget", help="delete all data of one user (asks first)")
+    p.add_argument("--user", required=True, help="whose data (the local user without log-in is 'local')")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=cmd_forget)
 
     p = sub.add_parser("serve", help="start the web page")
     p.set_defaults(func=cmd_serve)

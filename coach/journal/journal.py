@@ -109,6 +109,10 @@ class Journal:
         with self._db.transaction() as conn:
             yield conn
 
+    def flush_log(self) -> None:
+        """Copy the write-ahead log into the file and empty it, so deleted rows' old pages no longer sit in it."""
+        self._db.checkpoint()
+
     # Goals
 
     def add_goal(self, user: str, text: str, *, status: GoalStatus = "active") -> Goal:

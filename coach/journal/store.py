@@ -288,6 +288,16 @@ class JournalDB:
         with self._lock:
             self._conn.close()
 
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the file and truncate it (outside any transaction)."""
+        with self._lock:
+            if self._depth:
+                raise RuntimeError("a checkpoint cannot run inside a transaction")
+            try:
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error as exc:
+                raise self._store_error(exc) from exc
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """Writes that all happen or none do; nested calls become savepoints of the outer transaction."""

@@ -65,6 +65,7 @@ def delete_rows(conn: sqlite3.Connection, user: str) -> dict[str, int]:
         table: conn.execute(f'SELECT count(*) FROM "{table}" WHERE "{column}" = ?', (user,)).fetchone()[0]
         for table, column in tables
     }
+    conn.execute("PRAGMA secure_delete = ON")  # deleted text is overwritten with zeros, not left in free pages
     conn.execute("PRAGMA defer_foreign_keys = ON")  # tables go in any order; references are checked at commit
     for table, column in tables:
         conn.execute(f'DELETE FROM "{table}" WHERE "{column}" = ?', (user,))
@@ -109,6 +110,7 @@ def forget_user(settings: Settings, journal: Journal, index: GuidanceIndex | Non
     report = ForgetReport(user)
     with journal.connection() as conn:
         report.rows = delete_rows(conn, user)
+    journal.flush_log()
     if index is not None:
         report.index_entries = delete_index_entries(index, user)
     report.files = delete_files(settings, user)
