@@ -209,7 +209,7 @@ def cmd_rehearse(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_journal(settings: Settings, args: argparse.Namespace) -> int:
     from coach.journal.journal import LOCAL_USER, Journal
 
-    journal = Journal(settings.journal_file)
+    journal = Journal(settings.journal_file, passphrase=settings.journal_passphrase())
     user = args.user or LOCAL_USER
     if args.journal_command == "export":
         if args.format == "json":
@@ -255,6 +255,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coach", description="Mentor Coach: a grounded mentoring coach.")
+    parser.add_argument(
+        "--ask-passphrase", action="store_true", help="type the journal's passphrase (encrypts a new journal)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("index", help="index the knowledge folder (incremental)")
@@ -364,7 +367,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(Settings(), args)
+        from coach.journal.cipher import ask_for_passphrase
+
+        return args.func(ask_for_passphrase(Settings(), ask=args.ask_passphrase), args)
     except CoachError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

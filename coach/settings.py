@@ -121,6 +121,10 @@ class Settings(BaseSettings):
         pairs = [item.partition(":") for item in self.users.get_secret_value().split(",") if item.strip()]
         return [(name.strip(), password) for name, _, password in pairs if name.strip() and password]
 
+    def journal_passphrase(self) -> str | None:
+        """The passphrase the journal is encrypted with, if any."""
+        return self.passphrase.get_secret_value() if self.passphrase else None
+
     def admin_names(self) -> set[str]:
         """The accounts named in `admins`."""
         return {name.strip() for name in self.admins.split(",") if name.strip()}

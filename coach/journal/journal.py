@@ -77,16 +77,21 @@ class Journal:
     """
 
     def __init__(
-        self, path: Path | str, *, busy_timeout: float = 5.0, clock: Callable[[], datetime] | None = None
+        self,
+        path: Path | str,
+        *,
+        busy_timeout: float = 5.0,
+        clock: Callable[[], datetime] | None = None,
+        passphrase: str | None = None,
     ) -> None:
         self.path = Path(path)
-        self._db = JournalDB(self.path, busy_timeout=busy_timeout)
+        self._db = JournalDB(self.path, busy_timeout=busy_timeout, passphrase=passphrase)
         self._clock = clock or (lambda: datetime.now(UTC))
 
     @classmethod
     def from_settings(cls, settings: Settings, **options: Any) -> Journal:
         """The journal in the data directory: `data_dir / "journal.sqlite3"`."""
-        return cls(settings.data_dir / JOURNAL_FILENAME, **options)
+        return cls(settings.data_dir / JOURNAL_FILENAME, passphrase=settings.journal_passphrase(), **options)
 
     def close(self) -> None:
         self._db.close()
