@@ -73,7 +73,7 @@ def section(title: str, step: Callable[[], object]) -> object:
     return result
 
 
-SECTIONS = ("retrieval", "indexing", "chat", "local-model", "memory")
+SECTIONS = ("retrieval", "indexing", "chat", "local-model", "memory", "journal")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -88,6 +88,7 @@ def main(argv: list[str] | None = None) -> None:
     # Imported after the environment is set: chromadb and gradio read it at import.
     from bench.chat import bench_first_token, bench_startup
     from bench.indexing import bench_indexing
+    from bench.journal_cipher import bench_journal_cipher
     from bench.local_model import bench_local_model
     from bench.memory import bench_memory
     from bench.retrieval import bench_latency, bench_quality
@@ -115,6 +116,8 @@ def main(argv: list[str] | None = None) -> None:
             section("local model", lambda: bench_local_model(coach))
         if "memory" in chosen:
             section("memory", lambda: bench_memory(data, knowledge, large))
+        if "journal" in chosen:
+            section("journal encryption", bench_journal_cipher)
 
     total = time.perf_counter() - start
     result = table()

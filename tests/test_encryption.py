@@ -4,6 +4,7 @@ for a wrong or missing passphrase, and today's plain SQLite file without one."""
 from __future__ import annotations
 
 import io
+import stat
 import sys
 import uuid
 from datetime import UTC, datetime
@@ -42,6 +43,7 @@ def test_without_a_passphrase_the_journal_is_the_plain_sqlite_file_it_always_was
     path = tmp_path / "journal.sqlite3"
     marker = write_secrets(path, None)
     assert path.read_bytes()[:16] == PLAIN_HEADER and not is_encrypted(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600, "a new journal is readable by its owner only"
     assert marker.encode() in file_bytes(path)
 
 
@@ -51,7 +53,7 @@ def test_a_wrong_passphrase_gets_a_clear_message_and_changes_nothing(tmp_path, c
     before = path.read_bytes()
     with pytest.raises(StoreError, match="cannot be opened with this passphrase: the passphrase is wrong"):
         Journal(path, passphrase="wrong one")
-    with pytest.raises(StoreError, match="is encrypted: set COACH_PASSPHRASE"):
+    with pytest.raises(StoreError, match="if it is encrypted, set COACH_PASSPHRASE"):
         Journal(path)
     assert path.read_bytes() == before
     assert "ERROR CORE" not in capfd.readouterr().err, "no SQLCipher log lines, only our message"

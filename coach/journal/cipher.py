@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import sqlite3
 import sys
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,12 +48,21 @@ def _quoted(text: str) -> str:
 
 def connect(path: Path, *, passphrase: str | None, timeout: float) -> Any:
     """A connection in autocommit mode (transactions are explicit), rows as mappings; a clear StoreError when the
-    passphrase is missing or wrong."""
+    passphrase is missing or wrong. A new file is readable by this account only (its WAL and shm follow it)."""
+    new = not Path(path).exists()
+    conn = _open(Path(path), passphrase, timeout)
+    if new:
+        with suppress(OSError):
+            Path(path).chmod(0o600)
+    return conn
+
+
+def _open(path: Path, passphrase: str | None, timeout: float) -> Any:
     if not passphrase:
         if is_encrypted(path):
             raise StoreError(
-                f"The journal at {path} is encrypted: set COACH_PASSPHRASE (or run `coach --ask-passphrase …` to "
-                "type it) to open it."
+                f"The journal at {path} is not a database SQLite can read as it is: if it is encrypted, set "
+                "COACH_PASSPHRASE (or run `coach --ask-passphrase …` to type it); otherwise it is damaged."
             )
         conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
         conn.row_factory = sqlite3.Row
