@@ -85,3 +85,17 @@ def test_the_passphrase_is_asked_for_when_the_journal_is_encrypted_and_none_is_s
     assert settings.journal_passphrase() == "typed"
     with Journal.from_settings(settings) as journal:
         assert journal.list_mentors("alice")
+
+
+def test_a_backup_made_with_vacuum_into_is_encrypted_too_and_reads_back(tmp_path):
+    import sqlcipher3
+
+    path, backup = tmp_path / "journal.sqlite3", tmp_path / "backup.sqlite3"
+    marker = write_secrets(path, "right one")
+    conn = sqlcipher3.connect(str(path), isolation_level=None)
+    conn.execute("PRAGMA key = 'right one'")
+    conn.execute(f"VACUUM INTO '{backup}'")  # the command docs/PRIVACY.md gives
+    conn.close()
+    assert is_encrypted(backup) and marker.encode() not in backup.read_bytes()
+    with Journal(backup, passphrase="right one") as journal:
+        assert journal.list_mentors("alice")[0].name == f"Priya {marker}"
