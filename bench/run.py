@@ -73,7 +73,7 @@ def section(title: str, step: Callable[[], object]) -> object:
     return result
 
 
-SECTIONS = ("retrieval", "indexing", "chat", "local-model", "memory", "rehearsal")
+SECTIONS = ("retrieval", "indexing", "chat", "local-model", "memory", "rehearsal", "journal")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -88,6 +88,7 @@ def main(argv: list[str] | None = None) -> None:
     # Imported after the environment is set: chromadb and gradio read it at import.
     from bench.chat import bench_first_token, bench_startup
     from bench.indexing import bench_indexing
+    from bench.journal_cipher import bench_journal_cipher
     from bench.local_model import bench_local_model
     from bench.memory import bench_memory
     from bench.retrieval import bench_latency, bench_quality
@@ -119,6 +120,8 @@ def main(argv: list[str] | None = None) -> None:
             from bench.rehearsal import bench_rehearsal
 
             section("rehearsal", lambda: bench_rehearsal(coach))
+        if "journal" in chosen:
+            section("journal encryption", bench_journal_cipher)
 
     total = time.perf_counter() - start
     result = table()

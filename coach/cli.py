@@ -211,7 +211,7 @@ def cmd_rehearse(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_journal(settings: Settings, args: argparse.Namespace) -> int:
     from coach.journal.journal import LOCAL_USER, Journal
 
-    journal = Journal(settings.journal_file)
+    journal = Journal(settings.journal_file, passphrase=settings.journal_passphrase())
     user = args.user or LOCAL_USER
     if args.journal_command == "export":
         if args.format == "json":
@@ -230,6 +230,24 @@ def cmd_journal(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_forget(settings: Settings, args: argparse.Namespace) -> int:
+    from coach.privacy.forget import forget_user
+
+    if not args.yes:
+        print(
+            f"This deletes ALL data of user {args.user!r}: journal, conversations, feedback, uploaded documents and "
+            f"their index entries. Export first with `coach journal export --user {args.user} --out FILE`.",
+            file=sys.stderr,
+        )
+        print("Delete it now? Type 'yes' to confirm: ", end="", file=sys.stderr, flush=True)
+        if sys.stdin.readline().strip().lower() not in {"y", "yes"}:
+            print("Nothing was deleted.", file=sys.stderr)
+            return 1
+    coach = _coach(settings, args, with_model=False)
+    print(forget_user(settings, coach.journal, coach.index, args.user).summary())
+    return 0
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from coach.ui.page import serve
 
@@ -239,6 +257,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coach", description="Mentor Coach: a grounded mentoring coach.")
+    parser.add_argument(
+        "--ask-passphrase", action="store_true", help="type the journal's passphrase (encrypts a new journal)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("index", help="index the knowledge folder (incremental)")
@@ -335,6 +356,11 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--user", help="whose journal (default: the local user)")
     q.set_defaults(func=cmd_journal)
 
+    p = sub.add_parser("forget", help="delete all data of one user (asks first)")
+    p.add_argument("--user", required=True, help="whose data (the local user without log-in is 'local')")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=cmd_forget)
+
     p = sub.add_parser("serve", help="start the web page")
     p.set_defaults(func=cmd_serve)
 
@@ -347,7 +373,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(Settings(), args)
+        from coach.journal.cipher import ask_for_passphrase
+
+        return args.func(ask_for_passphrase(Settings(), ask=args.ask_passphrase), args)
     except CoachError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

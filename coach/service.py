@@ -31,7 +31,7 @@ class Coach:
     @cached_property
     def journal(self) -> Journal:
         """The mentoring journal, opened on first use (index-only commands never touch it)."""
-        return Journal(self.settings.journal_file)
+        return Journal(self.settings.journal_file, passphrase=self.settings.journal_passphrase())
 
     def sync(self, folder: Path | None = None, progress: Progress | None = None) -> SyncReport:
         return self.index.sync(folder or self.settings.guidance_folders(), progress)

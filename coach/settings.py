@@ -82,6 +82,28 @@ class Settings(BaseSettings):
     )
     request_timeout: float = Field(default=60.0, gt=0, description="Seconds to wait for a server.")
     max_retries: int = Field(default=2, ge=0, le=5, description="Retries on transient errors.")
+    admins: str = Field(
+        default="",
+        description="Accounts (comma-separated names from COACH_USERS) that may re-index or change the shared "
+        "guidance; without log-in the single local user may.",
+    )
+    download_max_age: float = Field(
+        default=600.0,
+        gt=0,
+        description="Seconds a file made for a download (exports, agendas, transcripts) is kept in the private "
+        "folder data_dir/private-tmp before it is deleted.",
+    )
+    passphrase: SecretStr | None = Field(
+        default=None,
+        description="Encrypt the journal database with this passphrase (SQLCipher); unset: a plain SQLite file.",
+    )
+    login_free_failures: int = Field(
+        default=3, ge=1, description="Failed log-ins allowed per account or address before each attempt waits."
+    )
+    login_base_delay: float = Field(
+        default=1.0, gt=0, description="Seconds the first throttled log-in waits; each further failure doubles it."
+    )
+    login_max_delay: float = Field(default=30.0, gt=0, description="Longest wait before a log-in attempt, seconds.")
     host: str = Field(default="127.0.0.1", description="Address the web page binds to.")
     port: int = Field(default=7860, ge=0, le=65535, description="Port of the web page.")
 
@@ -102,6 +124,19 @@ class Settings(BaseSettings):
         pairs = [item.partition(":") for item in self.users.get_secret_value().split(",") if item.strip()]
         return [(name.strip(), password) for name, _, password in pairs if name.strip() and password]
 
+    def journal_passphrase(self) -> str | None:
+        """The passphrase the journal is encrypted with, if any."""
+        return self.passphrase.get_secret_value() if self.passphrase else None
+
+    def admin_names(self) -> set[str]:
+        """The accounts named in `admins`."""
+        return {name.strip() for name in self.admins.split(",") if name.strip()}
+
+    @property
+    def private_tmp(self) -> Path:
+        """Where files made for a download live until served and aged out (mode 0700)."""
+        return self.data_dir / "private-tmp"
+
     def guidance_folders(self) -> list[Path]:
         """What the index holds: the built-in guidance (or `knowledge_dir`), then the user's own folder."""
         from coach.guidance.sources import LIBRARY
@@ -114,4 +149,4 @@ class Settings(BaseSettings):
 
     def public_summary(self) -> dict[str, Any]:
         """Settings safe to show on the page or in logs: never the key."""
-        return self.model_dump(exclude={"openai_api_key", "users"}, mode="json")
+        return self.model_dump(exclude={"openai_api_key", "users", "passphrase"}, mode="json")

@@ -77,16 +77,21 @@ class Journal:
     """
 
     def __init__(
-        self, path: Path | str, *, busy_timeout: float = 5.0, clock: Callable[[], datetime] | None = None
+        self,
+        path: Path | str,
+        *,
+        busy_timeout: float = 5.0,
+        clock: Callable[[], datetime] | None = None,
+        passphrase: str | None = None,
     ) -> None:
         self.path = Path(path)
-        self._db = JournalDB(self.path, busy_timeout=busy_timeout)
+        self._db = JournalDB(self.path, busy_timeout=busy_timeout, passphrase=passphrase)
         self._clock = clock or (lambda: datetime.now(UTC))
 
     @classmethod
     def from_settings(cls, settings: Settings, **options: Any) -> Journal:
         """The journal in the data directory: `data_dir / "journal.sqlite3"`."""
-        return cls(settings.data_dir / JOURNAL_FILENAME, **options)
+        return cls(settings.data_dir / JOURNAL_FILENAME, passphrase=settings.journal_passphrase(), **options)
 
     def close(self) -> None:
         self._db.close()
@@ -102,6 +107,16 @@ class Journal:
         """Group several writes (e.g. a meeting and its action items) so that all are saved or none are."""
         with self._db.transaction():
             yield
+
+    @contextmanager
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        """The connection inside one write transaction, for code that works on every table (deleting a user)."""
+        with self._db.transaction() as conn:
+            yield conn
+
+    def flush_log(self) -> None:
+        """Copy the write-ahead log into the file and empty it, so deleted rows' old pages no longer sit in it."""
+        self._db.checkpoint()
 
     # Goals
 

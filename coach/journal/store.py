@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from coach.errors import StoreError, validation_summary
+from coach.journal.cipher import DB_ERRORS, connect
 
 JOURNAL_FILENAME = "journal.sqlite3"
 
@@ -250,7 +251,12 @@ class JournalDB:
     """
 
     def __init__(
-        self, path: Path, *, busy_timeout: float = 5.0, migrations: Sequence[Sequence[str]] = MIGRATIONS
+        self,
+        path: Path,
+        *,
+        busy_timeout: float = 5.0,
+        migrations: Sequence[Sequence[str]] = MIGRATIONS,
+        passphrase: str | None = None,
     ) -> None:
         self.path = Path(path)
         self.busy_timeout = busy_timeout
@@ -259,16 +265,15 @@ class JournalDB:
         self._reading = False
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
-        except (OSError, sqlite3.Error) as exc:
+            self._conn = connect(self.path, passphrase=passphrase, timeout=busy_timeout)
+        except (OSError, *DB_ERRORS) as exc:
             raise StoreError(f"Cannot open the journal at {self.path}: {exc}") from exc
         try:
-            self._conn.row_factory = sqlite3.Row
             self._configure()
             migrate(self._conn, self.path, migrations)
         except BaseException as exc:
             self._conn.close()
-            if isinstance(exc, sqlite3.Error):
+            if isinstance(exc, DB_ERRORS):
                 raise self._store_error(exc) from exc
             raise
 
@@ -287,6 +292,16 @@ class JournalDB:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the file and truncate it (outside any transaction)."""
+        with self._lock:
+            if self._depth:
+                raise RuntimeError("a checkpoint cannot run inside a transaction")
+            try:
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except DB_ERRORS as exc:
+                raise self._store_error(exc) from exc
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -313,26 +328,26 @@ class JournalDB:
             savepoint = f"sp{depth}"
             try:
                 self._conn.execute(f"SAVEPOINT {savepoint}" if depth else "BEGIN IMMEDIATE" if write else "BEGIN")
-            except sqlite3.Error as exc:
+            except DB_ERRORS as exc:
                 raise self._store_error(exc) from exc
             self._depth = depth + 1
             try:
                 yield self._conn
                 self._conn.execute(f"RELEASE {savepoint}" if depth else "COMMIT")
             except BaseException as exc:
-                with suppress(sqlite3.Error):  # the first failure is the one worth reporting
+                with suppress(*DB_ERRORS):  # the first failure is the one worth reporting
                     if depth:
                         self._conn.execute(f"ROLLBACK TO {savepoint}")
                         self._conn.execute(f"RELEASE {savepoint}")
                     elif self._conn.in_transaction:
                         self._conn.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.Error):
+                if isinstance(exc, DB_ERRORS):
                     raise self._store_error(exc) from exc
                 raise
             finally:
                 self._depth = depth
 
-    def _store_error(self, exc: sqlite3.Error) -> StoreError:
+    def _store_error(self, exc: Exception) -> StoreError:
         text = str(exc)
         if "locked" in text or "busy" in text:
             return StoreError(

@@ -214,7 +214,7 @@ def journal_panel(startup: Startup, app: gr.Blocks, banner: gr.Markdown) -> None
             files = {"journal.json": json.dumps(current.export_json(user), ensure_ascii=False, indent=2)}
         else:
             files = {"journal.md": current.export_markdown(user)}
-        return save_files(files)[0]
+        return save_files(files, owner=user)[0]
 
     def export_as_json(request: gr.Request) -> str:
         return export("json", request)

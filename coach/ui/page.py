@@ -19,9 +19,10 @@ from coach.chat.turn import PROBLEM, STARTING, Reply, reply
 from coach.errors import CoachError
 from coach.llm.choice import upgrade_hint
 from coach.settings import Settings
+from coach.ui import privacy as page_privacy
 from coach.ui.journal import agenda_prefill, draft_prefill, journal_panel, journal_picker, user_of
 from coach.ui.startup import STARTING_STATUS, Startup
-from coach.ui.tools import DOWNLOADS, agenda_panel, conversation_panel, draft_panel, rehearsal_panel, save_files
+from coach.ui.tools import agenda_panel, conversation_panel, draft_panel, rehearsal_panel, save_files
 
 if TYPE_CHECKING:
     from coach.service import Coach
@@ -100,15 +101,16 @@ def browser_secret(settings: Settings) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
-def keep_and_export(app: gr.Blocks, chat: gr.ChatInterface, secret: str) -> None:
+def keep_and_export(app: gr.Blocks, chat: gr.ChatInterface, secret: str) -> gr.BrowserState:
     """Keep the conversation in the browser (restored on reload) and offer it as a Markdown file."""
     saved = gr.BrowserState({}, storage_key="mentor-coach-conversation", secret=secret)
     with gr.Row():
         export = gr.Button("Export the conversation as Markdown", size="sm", scale=0, min_width=160)
         exported = gr.File(label="Conversation (Markdown)", visible=False, scale=1)
 
-    def export_markdown(history: list[dict]):
-        return gr.update(value=save_files({"conversation.md": conversation_markdown(history)})[0], visible=True)
+    def export_markdown(history: list[dict], request: gr.Request):
+        files = save_files({"conversation.md": conversation_markdown(history)}, owner=user_of(request))
+        return gr.update(value=files[0], visible=True)
 
     export.click(export_markdown, chat.chatbot, exported, api_name="export_conversation", queue=False)
 
@@ -141,13 +143,16 @@ def keep_and_export(app: gr.Blocks, chat: gr.ChatInterface, secret: str) -> None
         queue=False,
         show_progress="hidden",
     )
+    return saved
 
 
 def build_app(startup: Startup) -> gr.Blocks:
     """The page over a coach that may still be starting: nothing here waits for it, only the handlers do."""
     settings = startup.settings
     limit = 1 if settings.resolved_provider() == "local" else 16
-    with gr.Blocks(title="Mentor Coach", analytics_enabled=False) as app:
+    with gr.Blocks(
+        title="Mentor Coach", analytics_enabled=False, delete_cache=page_privacy.delete_cache(settings)
+    ) as app:
         gr.Markdown(
             "# Mentor Coach\nAsk about finding a mentor or getting more from one, or use a tool below. "
             "Answers come from the guidance, with the passages shown under each answer."
@@ -184,7 +189,7 @@ def build_app(startup: Startup) -> gr.Blocks:
                     concurrency_limit=limit,
                     analytics_enabled=False,
                 )
-                keep_and_export(app, chat, browser_secret(settings))
+                saved = keep_and_export(app, chat, browser_secret(settings))
             with gr.Tab("Draft an ask", id="draft"):
                 picker_slot = gr.Column()
                 draft = draft_panel(startup)
@@ -206,8 +211,9 @@ def build_app(startup: Startup) -> gr.Blocks:
         with gr.Accordion("Model and index", open=False):
             reindex = gr.Button("Re-index the guidance")
 
-            def run_reindex(progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008 - Gradio's idiom
+            def run_reindex(request: gr.Request, progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
                 try:
+                    page_privacy.require_admin(settings, user_of(request), "re-index the guidance")
                     coach = startup.wait()
                 except CoachError as exc:
                     return f"⚠️ {exc}"
@@ -218,6 +224,7 @@ def build_app(startup: Startup) -> gr.Blocks:
                 return f"{coach.status_line()}\n\n{report.summary()}"
 
             reindex.click(run_reindex, outputs=status, api_name="reindex", concurrency_limit=1)
+        page_privacy.my_data_panel(startup, chat, saved)
     return app
 
 
@@ -241,6 +248,7 @@ def serve(settings: Settings, coach: Coach | None = None, *, block: bool = True)
             "or keep COACH_HOST=127.0.0.1."
         )
     startup = Startup(settings, coach)
+    private = page_privacy.use_private_folder(settings)  # before the page is built: its components read it
     app = build_app(startup)
     app.queue(default_concurrency_limit=4)
     app.launch(
@@ -250,13 +258,14 @@ def serve(settings: Settings, coach: Coach | None = None, *, block: bool = True)
         prevent_thread_lock=True,
         show_error=False,
         quiet=not block,
-        auth=accounts or None,
-        allowed_paths=[str(DOWNLOADS)],
+        auth=page_privacy.login_check(settings) if accounts else None,
+        app_kwargs=page_privacy.app_kwargs(),
         js=NAME_BOXES_JS,
         auth_message="Mentor Coach: sign in to see your own journal." if accounts else None,
         footer_links=["api"],
     )
     startup.start()
+    page_privacy.Sweeper(private, settings.download_max_age).start()
     if block:
         app.block_thread()
     return app

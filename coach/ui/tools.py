@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import gradio as gr
@@ -12,6 +10,7 @@ from pydantic import ValidationError
 
 from coach.chat.turn import sources_reply, validation_message
 from coach.errors import describe_failure
+from coach.privacy.downloads import save_files
 from coach.tools import ToolOutput
 from coach.tools.agenda import AgendaRequest, build_agenda
 from coach.tools.conversation import ConversationRequest, Scenario, plan_conversation
@@ -24,20 +23,7 @@ if TYPE_CHECKING:
     from coach.ui.startup import Startup
 
 T = TypeVar("T")
-DOWNLOADS = Path(tempfile.gettempdir()) / "mentor-coach-downloads"
-
-
-def save_files(files: dict[str, str]) -> list[str]:
-    """Write a tool's files to a fresh, randomly named folder under DOWNLOADS (the page may serve files from
-    there) and return their paths."""
-    DOWNLOADS.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix="files-", dir=DOWNLOADS))
-    paths = []
-    for name, text in files.items():
-        path = folder / Path(name).name
-        path.write_text(text, encoding="utf-8")
-        paths.append(str(path))
-    return paths
+__all__ = ["agenda_panel", "conversation_panel", "draft_panel", "rehearsal_panel", "save_files"]
 
 
 def _lines(text: str | None) -> list[str]:
