@@ -155,6 +155,8 @@ def why_this_mentor(spans: list[Span]) -> Evidence:
 def preparation(spans: list[Span]) -> Evidence:
     c = "preparation"
     shown = {name: s for name, rx in lx.PREP.items() for s in spans[::-1] if re.search(rx, s.text, re.I)}
+    if "recalls specifics" in shown and not lx.WHEN.search(shown["recalls specifics"].text):
+        del shown["recalls specifics"]  # remembering what they did counts as preparation when it is pinned down
     near = spans.near("prep") if isinstance(spans, Reading) else []
     if near and "a written note" not in shown and "prepared beforehand" not in shown:
         shown["prepared material"] = near[0]
