@@ -47,9 +47,10 @@ _HORIZON = re.compile(
     r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
     r"|(?:few|couple of|\w+) (?:months|weeks|quarters))\b"
     rf"|\b(?:{NUMBER}|a few|a couple of) (?:chats|calls|conversations|sessions|meetings)(?:,? (?:max|tops|or so))?\b"
-    r"|\b(?:one|a single|just one|one-off|one last|a last|a final) (?:call|chat|conversation|coffee|lunch|breakfast|walk"
-    r"|meeting|session)\b"
-    r"|\b(?:before|after|around) (?:the )?(?:summer|christmas|easter|new year|holidays|half[- ]term|end of (?:the )?\w+)\b",
+    r"|\b(?:one|a single|just one|one-off|one last|a last|a final)"
+    r" (?:call|chat|conversation|coffee|lunch|breakfast|walk|meeting|session)\b"
+    r"|\b(?:before|after|around) (?:the )?"
+    r"(?:summer|christmas|easter|new year|holidays|half[- ]term|end of (?:the )?\w+)\b",
     re.I,
 )
 

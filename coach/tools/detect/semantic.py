@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 if TYPE_CHECKING:
     import numpy as np
 
+    from coach.guidance.embedding import LocalMiniLM
+
 log = logging.getLogger(__name__)
 _SENTENCES_KEPT = 4096
 
@@ -37,8 +39,8 @@ def exemplars() -> dict[str, Exemplars]:
 
 
 @cache
-def _embedder():  # noqa: ANN202 - LocalMiniLM, imported lazily (chromadb is heavy and the page must start fast)
-    from coach.guidance.embedding import LocalMiniLM
+def _embedder() -> LocalMiniLM:
+    from coach.guidance.embedding import LocalMiniLM  # lazily: chromadb is heavy and the page must start fast
 
     return LocalMiniLM()
 
@@ -65,9 +67,7 @@ def closeness(texts: list[str]) -> dict[str, list[float]]:
     """Signal -> each text's highest similarity to the signal's examples, rounded to 3 places; {} without a model."""
     try:
         vectors = [_vector(t) for t in texts]
-        return {
-            signal: [round(float((_examples(signal) @ v).max()), 3) for v in vectors] for signal in exemplars()
-        }
+        return {signal: [round(float((_examples(signal) @ v).max()), 3) for v in vectors] for signal in exemplars()}
     except Exception as exc:  # a missing or broken model must not stop feedback: the lexicon still scores
         log.warning("detectors: no sentence embeddings (%s); using the lexicon only", type(exc).__name__)
         return {}
