@@ -75,3 +75,8 @@ def closeness(texts: list[str]) -> dict[str, list[float]]:
 
 def threshold(signal: str) -> float:
     return exemplars()[signal].threshold
+
+
+def forget() -> None:
+    """Drop the kept sentence vectors (the examples' stay): the next reading embeds every sentence afresh."""
+    _vectors.clear()
