@@ -1,5 +1,7 @@
-"""Rehearsal feedback against people's scores (bench/transcripts, written blind), and the time of a mentor turn
-and of feedback on the default setup (the built-in model's capabilities: code's words, no model call)."""
+"""Rehearsal feedback against people's scores, and the time of a mentor turn and of feedback on the default setup
+(the built-in model's capabilities: code's words, no model call). bench/transcripts (written blind) is where the
+detectors were developed; bench/transcripts_heldout was written later by someone else and never read while writing
+them: only its aggregate figures are ever printed."""
 
 from __future__ import annotations
 
@@ -13,8 +15,8 @@ from bench.common import ROOT, add
 from coach.tools.detect.criteria import CRITERIA, assess
 from coach.tools.rehearsal.transcripts import LabelledTranscript, user_turns
 
-TRANSCRIPTS = ROOT / "bench" / "transcripts"
-DEVELOPMENT, HELD_OUT = "1", "2"  # files ending _1.json were used to write the detectors; _2.json never were
+DEVELOPMENT = ROOT / "bench" / "transcripts"  # every file was read while writing the detectors
+HELD_OUT = ROOT / "bench" / "transcripts_heldout"  # never read: aggregate figures only
 
 
 @dataclass
@@ -38,13 +40,17 @@ class Agreement:
             f"{s} < {w} on {c}" for s in strong for w in weak for c in CRITERIA if self.scores[s][c] < self.scores[w][c]
         ]
 
+    def same_persona_inversions(self) -> list[str]:
+        """The inversions where the strong and the weak transcript rehearse with the same persona."""
+        return [i for i in self.inversions() if i.split("_strong_")[0] == i.split(" < ")[1].split("_weak_")[0]]
+
     def mae(self) -> dict[str, float]:
         return {c: statistics.mean(abs(self.scores[f][c] - self.expected[f][c]) for f in self.scores) for c in CRITERIA}
 
 
-def evaluate(half: str) -> Agreement:
+def evaluate(folder: Path) -> Agreement:
     scores, expected, quality = {}, {}, {}
-    for path in sorted(TRANSCRIPTS.glob(f"*_{half}.json")):
+    for path in sorted(folder.glob("*.json")):
         labelled = LabelledTranscript.model_validate_json(path.read_text(encoding="utf-8"))
         found = assess(user_turns(labelled.transcript))
         scores[path.name] = {c: found[c].score for c in CRITERIA}
@@ -64,32 +70,35 @@ def _p50(step, runs: int = 30) -> float:
 def bench_rehearsal(coach) -> None:
     from coach.llm.capabilities import Capabilities
     from coach.llm.fake import MockChatModel
+    from coach.tools.detect.semantic import forget
     from coach.tools.rehearsal import Persona, feedback, mentor_reply
 
-    for half, name in ((DEVELOPMENT, "development"), (HELD_OUT, "held-out")):
-        agreement = evaluate(half)
+    for folder, name in ((DEVELOPMENT, "development"), (HELD_OUT, "held-out")):
+        agreement = evaluate(folder)
         mae = agreement.mae()
         add(f"rehearsal feedback: strong − weak mean score ({name} transcripts)", agreement.gap, unit="points",
             goal="≥ 1.5", ok=lambda v: v >= 1.5, runs=len(agreement.scores))  # fmt: skip
-        add(f"rehearsal feedback: strong below weak, any criterion ({name})", len(agreement.inversions()),
+        add(f"rehearsal feedback: strong below weak, same persona ({name})", len(agreement.same_persona_inversions()),
             goal="0", ok=lambda v: v == 0, runs=len(agreement.scores))  # fmt: skip
+        add(f"rehearsal feedback: strong below weak, across personas ({name})", len(agreement.inversions()),
+            runs=len(agreement.scores))  # fmt: skip
         add(f"rehearsal feedback: mean absolute error vs people ({name})", statistics.mean(mae.values()),
             unit="points", runs=len(agreement.scores))  # fmt: skip
         print("   MAE per criterion", name, {c: round(v, 2) for c, v in mae.items()}, flush=True)
     built_in = MockChatModel(capabilities=Capabilities(small=True, json_schema=True, context_window=8192))
-    saved = json.loads((TRANSCRIPTS / f"busy_executive_strong_{DEVELOPMENT}.json").read_text(encoding="utf-8"))
+    saved = json.loads((DEVELOPMENT / "busy_executive_strong_1.json").read_text(encoding="utf-8"))
     transcript = saved["transcript"]
     query = _p50(lambda: coach.retriever.search("asking a busy mentor for time", k=3))
     turn = _p50(lambda: mentor_reply(Persona.busy_executive, transcript, built_in))
-    scored = _p50(lambda: feedback(transcript, Persona.busy_executive, built_in, coach.retriever), runs=10)
+    # Each run reads every sentence afresh (no vectors kept from the run before), as for a transcript never seen.
+    scored = _p50(lambda: (forget(), feedback(transcript, Persona.busy_executive, built_in, coach.retriever)), runs=10)
     add("rehearsal: one mentor turn p50 (vs one guidance query)", turn, query, "ms", goal="≤ 1 s",
         ok=lambda v: v <= 1000, runs=30)  # fmt: skip
     add("rehearsal: feedback p50 (vs one guidance query)", scored, query, "ms", goal="≤ 2 s",
         ok=lambda v: v <= 2000, runs=10)  # fmt: skip
 
 
-if __name__ == "__main__":
-    for half in (DEVELOPMENT, HELD_OUT):
-        a = evaluate(half)
-        print(half, "gap", round(a.gap, 2), "inversions", a.inversions(), {c: round(v, 2) for c, v in a.mae().items()})
-    print(Path(__file__).name)
+if __name__ == "__main__":  # development figures only: the held-out set is for the gate and the bench table
+    a = evaluate(DEVELOPMENT)
+    print("development gap", round(a.gap, 2), "same persona", a.same_persona_inversions(), "across", a.inversions())
+    print("MAE", {c: round(v, 2) for c, v in a.mae().items()})

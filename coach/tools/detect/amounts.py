@@ -23,8 +23,11 @@ _DURATION = re.compile(
     r"(?! (?:ahead|behind|away|late|early|drive))",
     re.I,
 )
+_DAYS = r"(?:mon|tues|wednes|thurs|fri|satur|sun)days"
 _FREQUENCY = re.compile(
-    rf"\b(?:once|twice|{NUMBER} times?) (?:a|an|per|every) (?:week|fortnight|month|quarter|term|year)\b"
+    rf"\b(?:once|twice|{NUMBER} times?)(?: or (?:twice|{NUMBER} times?))? (?:a|an|per|every|each) "
+    r"(?:week|fortnight|month|quarter|term|year|semester|sprint)\b"
+    rf"|\b(?:on|most|some) {_DAYS}\b|\b(?:each|every|a|per) (?:term|semester|sprint|half[- ]term|year)\b"
     rf"|\bevery (?:other |few |couple of |{NUMBER} )?(?:weeks?|fortnights?|months?|quarters?)\b"
     r"|\b(?:weekly|fortnightly|bi-?weekly|monthly|bi-?monthly|quarterly)\b|\beach (?:week|month|quarter)\b",
     re.I,
@@ -32,13 +35,22 @@ _FREQUENCY = re.compile(
 _OFTEN = re.compile(
     r"\b(?:weekly|every (?:single )?(?:week|day)|each week|daily|twice a week|(?:several|a few) times a week)\b", re.I
 )
+# "every week" is over-asking only when it is about meeting, not "I kept my log every week".
+_MEETING = re.compile(
+    r"\b(?:meet\w*|call|calls|chat|chats|session|sessions|catch[- ]?ups?|coffee|lunch|1:1|one[- ]to[- ]ones?|hour|hours"
+    r"|minutes|mins|mentor\w*|could we|can we|sit down)\b",
+    re.I,
+)
 _HORIZON = re.compile(
     r"\b(?:till|until|til|through(?: to)?|to the end of|until the end of|for the next|over the next|for a|for the|by)"
     r"\s+(?:the )?(?:end of )?(?:q[1-4]|christmas|summer|spring|autumn|fall|winter|the (?:quarter|year|term)"
     r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
     r"|(?:few|couple of|\w+) (?:months|weeks|quarters))\b"
     rf"|\b(?:{NUMBER}|a few|a couple of) (?:chats|calls|conversations|sessions|meetings)(?:,? (?:max|tops|or so))?\b"
-    r"|\b(?:one|a single|just one|one-off) (?:call|chat|conversation|coffee|meeting|session)\b",
+    r"|\b(?:one|a single|just one|one-off|one last|a last|a final)"
+    r" (?:call|chat|conversation|coffee|lunch|breakfast|walk|meeting|session)\b"
+    r"|\b(?:before|after|around) (?:the )?"
+    r"(?:summer|christmas|easter|new year|holidays|half[- ]term|end of (?:the )?\w+)\b",
     re.I,
 )
 
@@ -90,8 +102,9 @@ def frequency(text: str) -> re.Match[str] | None:
 
 
 def too_often(text: str) -> re.Match[str] | None:
-    """Weekly or more: more than most mentors can give."""
-    return _OFTEN.search(text)
+    """Weekly or more, about meeting: more than most mentors can give."""
+    found = _OFTEN.search(text)
+    return found if found and _MEETING.search(text) else None
 
 
 def horizon(text: str) -> re.Match[str] | None:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from coach.tools.detect import amounts
+from coach.tools.detect import amounts, semantic
 from coach.tools.detect import lexicon as lx
 
 CRITERIA = (
@@ -23,6 +23,19 @@ class Span:
     start: int
     end: int
     text: str
+
+
+class Reading(list[Span]):
+    """The user's sentences, and how close each is in meaning to each signal's examples (semantic.py)."""
+
+    def __init__(self, spans: list[Span], closeness: dict[str, list[float]]) -> None:
+        super().__init__(spans)
+        self.closeness = closeness
+
+    def near(self, signal: str) -> list[Span]:
+        """The sentences whose meaning is close to the signal's examples."""
+        scores = self.closeness.get(signal, [])
+        return [s for s, v in zip(self, scores, strict=True) if v >= semantic.threshold(signal)]
 
 
 @dataclass(frozen=True)
@@ -57,13 +70,15 @@ def _details(text: str) -> int:
     return len(set(_PROPER.findall(text)) - {"I", "I'm", "I'll", "I've", "I'd", "OK", "Ok"})
 
 
-def _first(spans: list[Span], pattern: re.Pattern[str]) -> list[Span]:
-    return [s for s in spans if pattern.search(s.text)]
+def _first(spans: list[Span], pattern: re.Pattern[str], signal: str = "") -> list[Span]:
+    """The sentences that carry a signal: its lexicon's phrases or, with `signal`, a meaning close to its examples."""
+    near = set(spans.near(signal)) if signal and isinstance(spans, Reading) else set()
+    return [s for s in spans if pattern.search(s.text) or s in near]
 
 
 def clear_specific_ask(spans: list[Span]) -> Evidence:
     c = "clear_specific_ask"
-    asks = _first(spans, lx.ASK)
+    asks = _first(spans, lx.ASK, "ask")
     vague = _first(spans, lx.VAGUE)
 
     def weight(s: Span) -> int:
@@ -115,6 +130,7 @@ def respects_time(spans: list[Span]) -> Evidence:
             {"minutes": str(amount.minutes)},
         )
     if big or often:
+        # Flexibility does not make an hour every week a small ask.
         return Evidence(c, 1, "asks for more time than a busy mentor can give", (big and big[0][1]) or often[0])
     if bounded or flexible:
         return Evidence(c, 2, "talks about timing but never names a small amount of time", (bounded or flexible)[0])
@@ -123,13 +139,14 @@ def respects_time(spans: list[Span]) -> Evidence:
 
 def why_this_mentor(spans: list[Span]) -> Evidence:
     c = "why_this_mentor"
-    reasons = sorted(_first(spans, lx.REASON), key=lambda s: -_details(s.text))
+    generic = _first(spans, lx.GENERIC_REASON)
+    reasons = [s for s in _first(spans, lx.REASON, "reason") if s not in generic]
+    reasons.sort(key=lambda s: -_details(s.text))
     if reasons:
         best = reasons[0]
         rich = _details(best.text) >= 1 or len(reasons) >= 2
         rule = "gives a specific reason for choosing this person" if rich else "gives a reason, with few specifics"
         return Evidence(c, 5 if rich and len(reasons) >= 2 else 4 if rich else 3, rule, best)
-    generic = _first(spans, lx.GENERIC_REASON)
     if generic:
         return Evidence(c, 1, "gives only a generic reason (seniority, knowing a lot)", generic[0])
     return Evidence(c, 1, "never says why they chose this mentor")
@@ -138,6 +155,11 @@ def why_this_mentor(spans: list[Span]) -> Evidence:
 def preparation(spans: list[Span]) -> Evidence:
     c = "preparation"
     shown = {name: s for name, rx in lx.PREP.items() for s in spans[::-1] if re.search(rx, s.text, re.I)}
+    if "recalls specifics" in shown and not lx.WHEN.search(shown["recalls specifics"].text):
+        del shown["recalls specifics"]  # remembering what they did counts as preparation when it is pinned down
+    near = spans.near("prep") if isinstance(spans, Reading) else []
+    if near and "a written note" not in shown and "prepared beforehand" not in shown:
+        shown["prepared material"] = near[0]
     if not shown:
         return Evidence(c, 1, "shows no preparation: no notes, questions or context")
     best = max(shown.values(), key=lambda s: sum(bool(re.search(rx, s.text, re.I)) for rx in lx.PREP.values()))
@@ -145,10 +167,22 @@ def preparation(spans: list[Span]) -> Evidence:
     return Evidence(c, score, "comes prepared: " + ", ".join(shown), best)
 
 
+_ROUTINE_THANKS = re.compile(
+    r"\bthank(?:s| you)(?: so much| very much)?(?: for (?:your time|making time|having me|everything|fitting me in"
+    r"|seeing me|meeting)| for that)?\s*(?:[,.!]|$)|\bbusy\b|\bquick\b",
+    re.I,
+)
+
+
+def _specific_thanks(s: Span) -> bool:
+    """Thanks for something particular they did, not a routine "thanks for your time"."""
+    return bool(lx.REASON.search(s.text)) or (len(s.text.split()) > 8 and not _ROUTINE_THANKS.search(s.text))
+
+
 def reciprocity(spans: list[Span]) -> Evidence:
     c = "reciprocity"
     offers, updates = _first(spans, lx.OFFER), _first(spans, lx.UPDATE)
-    thanks = [s for s in _first(spans, lx.THANKS) if lx.REASON.search(s.text) or len(s.text.split()) > 8]
+    thanks = [s for s in _first(spans, lx.THANKS) if _specific_thanks(s)]
     if offers:
         score = 4 + bool(updates or thanks or len(offers) > 1)
         return Evidence(c, score, "offers something back", offers[0])
@@ -186,5 +220,6 @@ DETECTORS: dict[str, Callable[[list[Span]], Evidence]] = {
 
 def assess(turns: Sequence[tuple[int, str]]) -> dict[str, Evidence]:
     """Every criterion's evidence from (transcript index, text) pairs of the user's own turns."""
-    spans = sentences(turns)
+    found = sentences(turns)
+    spans = Reading(found, closeness=semantic.closeness([s.text for s in found]))
     return {name: DETECTORS[name](spans) for name in CRITERIA}

@@ -1,0 +1,51 @@
+"""The shared detectors read phrasing they were not written from: time in words and unusual units, reasons given
+indirectly, offers phrased as actions, over-asking that "whatever works" does not excuse."""
+
+from __future__ import annotations
+
+import pytest
+
+from coach.tools.detect import amounts
+from coach.tools.detect.criteria import assess
+
+
+def _score(criterion: str, *turns: str) -> int:
+    return assess(list(enumerate(turns)))[criterion].score
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes", "rhythm", "end"),
+    [
+        ("Could we grab a coffee each quarter?", [], True, False),
+        ("Maybe ten minutes after standup on Fridays?", [10], True, False),
+        ("Just one lunch before the summer.", [], False, True),
+        ("lunch once or twice a year", [], True, False),
+    ],
+)
+def test_time_is_read_in_words_and_unusual_units(text, minutes, rhythm, end):
+    assert [a.minutes for a in amounts.durations(text)] == minutes
+    assert bool(amounts.frequency(text)) is rhythm
+    assert bool(amounts.horizon(text)) is end
+
+
+def test_weekly_is_over_asking_only_when_it_is_about_meeting():
+    assert amounts.too_often("Could we meet for an hour every week?")
+    assert not amounts.too_often("I kept my log every week instead of cramming.")
+
+
+def test_an_hour_every_week_scores_low_even_with_whatever_works():
+    assert _score("respects_time", "Could we do an hour every week? Whatever works for you.") == 1
+
+
+def test_a_small_bounded_flexible_ask_scores_high():
+    assert _score("respects_time", "Ten minutes after standup on Fridays, until the end of March? Skip any week.") >= 4
+
+
+def test_an_indirect_reason_counts_and_being_on_a_list_does_not():
+    assert _score("why_this_mentor", "Ever since your keynote on pricing I've wanted to ask you about it.") >= 3
+    assert _score("why_this_mentor", "You were on the mentors list, so I picked you.") == 1
+
+
+def test_an_offer_phrased_as_an_action_counts_as_giving_back():
+    assert _score("reciprocity", "I could run your team's pilot survey next month.") >= 4
+    assert _score("reciprocity", "Thanks for your time, I know you're busy.") == 1
