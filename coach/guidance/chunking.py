@@ -37,6 +37,12 @@ class Chunk:
     position: int
     file_sha256: str
     asked: str = ""  # everyday phrasings of what the section answers, from <!-- asked: ... --> comments
+    page: int = 0  # the page a PDF paragraph starts on; 0 when the file has no pages
+    owner: str = ""  # the user who uploaded the file; "" for the built-in and shared guidance
+    # "paragraph": one paragraph of a document, found small and shown with its section around it (small-to-big);
+    # "section": a Markdown section shown as it is.
+    unit: str = "section"
+    body_at: int = 0  # where the text after the heading path starts
 
     def metadata(self, entries_in_file: int) -> dict[str, str | int]:
         return {
@@ -46,6 +52,10 @@ class Chunk:
             "file_sha256": self.file_sha256,
             "chunks_in_file": entries_in_file,
             "asked": self.asked,
+            "page": self.page,
+            "owner": self.owner,
+            "unit": self.unit,
+            "body_at": self.body_at,
         }
 
     @property
@@ -54,9 +64,10 @@ class Chunk:
         return f"{self.section.split(' > ')[-1]}: {self.asked}"
 
 
-def stable_id(source: str, section: str, position: int) -> str:
-    """The same file, section and position always give the same id."""
-    digest = hashlib.sha1(f"{source}\x00{section}\x00{position}".encode()).hexdigest()
+def stable_id(source: str, section: str, position: int, owner: str = "") -> str:
+    """The same file, section and position (and uploader) always give the same id."""
+    key = f"{owner}\x01{source}" if owner else source
+    digest = hashlib.sha1(f"{key}\x00{section}\x00{position}".encode()).hexdigest()
     return digest[:20]
 
 
@@ -71,8 +82,50 @@ def _sections(file: SourceFile) -> list[tuple[str, str]]:
     ]
 
 
-def chunk_file(file: SourceFile, count_tokens: Callable[[str], int]) -> list[Chunk]:
+def _splitter(budget: int, count_tokens: Callable[[str], int]) -> RecursiveCharacterTextSplitter:
+    return RecursiveCharacterTextSplitter(
+        chunk_size=budget,
+        chunk_overlap=OVERLAP_TOKENS,
+        # count_tokens includes [CLS] and [SEP]; charge them once per chunk, not once per merged piece.
+        length_function=lambda text: count_tokens(text) - 2,
+        separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""],
+    )
+
+
+def document_chunks(file: SourceFile, count_tokens: Callable[[str], int], owner: str = "") -> list[Chunk]:
+    """Paragraph chunks of a document not written in Markdown, each under its heading path and with its page."""
+    chunks: list[Chunk] = []
+    path: list[tuple[int, str]] = []  # (level, heading) of the headings open at this point
+    for block in file.blocks:
+        if block.level:
+            path = [(lv, h) for lv, h in path if lv < block.level] + [(block.level, block.text)]
+            continue
+        section = " > ".join(h for _, h in path)[:MAX_HEADING_CHARS]
+        heading = f"{section}\n\n" if section else ""
+        for part in _splitter(TOKEN_BUDGET - count_tokens(heading), count_tokens).split_text(block.text):
+            if part.strip():
+                position = len(chunks)
+                chunks.append(
+                    Chunk(
+                        id=stable_id(file.source, section, position, owner),
+                        text=heading + part.strip(),
+                        source=file.source,
+                        section=section,
+                        position=position,
+                        file_sha256=file.sha256,
+                        page=block.page,
+                        owner=owner,
+                        unit="paragraph",
+                        body_at=len(heading),
+                    )
+                )
+    return chunks
+
+
+def chunk_file(file: SourceFile, count_tokens: Callable[[str], int], owner: str = "") -> list[Chunk]:
     """Chunks of one file, in reading order; every chunk's text fits TOKEN_BUDGET tokens."""
+    if file.blocks:
+        return document_chunks(file, count_tokens, owner)
     chunks: list[Chunk] = []
     for section, raw_body in _sections(file):
         body, asked = _split_comments(raw_body)
@@ -91,13 +144,15 @@ def chunk_file(file: SourceFile, count_tokens: Callable[[str], int]) -> list[Chu
             position = len(chunks)
             chunks.append(
                 Chunk(
-                    id=stable_id(file.source, section, position),
+                    id=stable_id(file.source, section, position, owner),
                     text=heading + part.strip(),
                     source=file.source,
                     section=section,
                     position=position,
                     file_sha256=file.sha256,
                     asked=asked,
+                    owner=owner,
+                    body_at=len(heading),
                 )
             )
     return chunks

@@ -9,8 +9,10 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Literal
 
 import bm25s
+import numpy as np
 import Stemmer
 
+from coach.guidance.expand import Groups, enclosing_sections, section_groups
 from coach.guidance.index import ASKED_SUFFIX, GuidanceIndex
 
 Mode = Literal["dense", "bm25", "hybrid"]
@@ -34,13 +36,22 @@ class Hit:
     source: str
     section: str
     score: float
+    page: int = 0  # the PDF page the matched text starts on; 0 when the document has no pages
+    span: str = ""  # the paragraph that matched, when `text` is the larger section around it (small-to-big)
 
     def as_dict(self) -> dict:
         return asdict(self)
 
     @property
     def label(self) -> str:
-        return f"{self.source} › {self.section}" if self.section else self.source
+        where = f"{self.source} › {self.section}" if self.section else self.source
+        return f"{where} › p. {self.page}" if self.page else where
+
+    def excerpt(self, width: int = 220) -> str:
+        """A short Markdown excerpt of the passage; the span that matched, when known, is in bold."""
+        body = self.text.split("\n", 2)[-1] if not self.span else self.span
+        short = body if len(body) <= width else body[:width].rsplit(" ", 1)[0] + "…"
+        return f"**{' '.join(short.split())}**" if self.span else short
 
 
 Ranked = list[tuple[str, float]]  # (passage id, score), best first
@@ -56,6 +67,13 @@ class _Snapshot:
     order: list[str] = field(default_factory=list)  # passage ids in BM25's document order
     vectors: int = 0  # stored entries: one per passage plus one per passage with everyday phrasings
     bm25: bm25s.BM25 | None = None
+    owners: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))  # per passage in `order`
+    meta: dict[str, dict] = field(default_factory=dict)  # per passage: owner, unit, body_at, position
+    groups: Groups = field(default_factory=dict)  # a document's paragraphs by section, for small-to-big
+
+    def allowed(self, owner: str | None) -> set[str]:
+        """The owners whose passages a search for `owner` may return: the shared guidance and the owner's own."""
+        return {"", owner} if owner else {""}
 
 
 class _Corpus:
@@ -99,47 +117,71 @@ class _Corpus:
             # The lexical leg reads a passage together with its everyday phrasings.
             searchable = [f"{d}\n{m.get('asked', '')}" for d, m in zip(documents, metadatas, strict=True)]
             bm25.index(self.tokens(searchable), show_progress=False)
+        passages = {
+            i: Hit(
+                id=i,
+                text=d,
+                source=str(m.get("source", "")),
+                section=str(m.get("section", "")),
+                score=0.0,
+                page=int(m.get("page", 0) or 0),
+            )
+            for i, d, m in zip(ids, documents, metadatas, strict=True)
+        }
+        meta = dict(zip(ids, metadatas, strict=True))
         return _Snapshot(
             revision=revision,
-            passages={
-                i: Hit(id=i, text=d, source=str(m.get("source", "")), section=str(m.get("section", "")), score=0.0)
-                for i, d, m in zip(ids, documents, metadatas, strict=True)
-            },
+            passages=passages,
             order=ids,
             vectors=len(documents) + sum(bool(m.get("asked")) for m in metadatas),
             bm25=bm25,
+            owners=np.array([str(m.get("owner", "")) for m in metadatas], dtype=object),
+            meta=meta,
+            groups=section_groups(passages, meta),
         )
 
-    def lexical(self, snapshot: _Snapshot, query: str, k: int) -> Ranked:
+    def lexical(self, snapshot: _Snapshot, query: str, k: int, owner: str | None = None) -> Ranked:
         if snapshot.bm25 is None or not snapshot.order:
             return []
         tokens = self.tokens([query])
         if not tokens[0]:
             return []
-        found, scores = snapshot.bm25.retrieve(tokens, k=min(k, len(snapshot.order)), show_progress=False)
+        # Other users' passages score zero, so they are never among the results.
+        mask = np.isin(snapshot.owners, list(snapshot.allowed(owner))).astype(np.float32)
+        found, scores = snapshot.bm25.retrieve(
+            tokens, k=min(k, len(snapshot.order)), show_progress=False, weight_mask=mask
+        )
         return [(snapshot.order[i], float(s)) for i, s in zip(found[0], scores[0], strict=True) if s > 0]
 
 
 class Retriever:
     """Searches one GuidanceIndex; `mode` picks the dense legs, the lexical leg, or all three fused (hybrid)."""
 
-    def __init__(self, index: GuidanceIndex, mode: Mode = "hybrid", fresh_for: float = FRESH_FOR_S) -> None:
+    def __init__(
+        self, index: GuidanceIndex, mode: Mode = "hybrid", fresh_for: float = FRESH_FOR_S, *, expand: bool = True
+    ) -> None:
         self.index = index
         self.mode = mode
+        self.expand = expand  # small-to-big: a matched paragraph of a document comes back with its section
         self._corpus = _Corpus(fresh_for)
 
-    def _dense_legs(self, snapshot: _Snapshot, query: str, k: int) -> tuple[Ranked, Ranked]:
+    def _dense_legs(self, snapshot: _Snapshot, query: str, k: int, owner: str | None) -> tuple[Ranked, Ranked]:
         """One vector query, split into the passage-text leg and the everyday-phrasing ('asked') leg."""
         n = min(2 * k, snapshot.vectors)
         if n == 0:
             return [], []
         # Ids and distances only: the passages' text and labels are in the snapshot already.
         embedding = self.index.embedder([query])
+        where = {"owner": {"$in": sorted(snapshot.allowed(owner))}}
         try:
-            found = self.index.collection.query(query_embeddings=embedding, n_results=n, include=["distances"])
+            found = self.index.collection.query(
+                query_embeddings=embedding, n_results=n, include=["distances"], where=where
+            )
         except Exception:  # rebuilt under a new id by another process since our last look: look it up again
             self.index.metadata()  # raises a StoreError that says what to do when it is really gone
-            found = self.index.collection.query(query_embeddings=embedding, n_results=n, include=["distances"])
+            found = self.index.collection.query(
+                query_embeddings=embedding, n_results=n, include=["distances"], where=where
+            )
         text: Ranked = []
         asked: Ranked = []
         for entry_id, distance in zip(found["ids"][0], found["distances"][0], strict=True):
@@ -148,25 +190,33 @@ class Retriever:
                 (asked if entry_id.endswith(ASKED_SUFFIX) else text).append((passage_id, 1 - distance))
         return text[:k], asked[:k]
 
-    @staticmethod
-    def _hits(snapshot: _Snapshot, ranked: Ranked) -> list[Hit]:
-        return [replace(snapshot.passages[i], score=score) for i, score in ranked]
+    def _hits(self, snapshot: _Snapshot, ranked: Ranked, k: int) -> list[Hit]:
+        if self.expand:
+            return enclosing_sections(snapshot.passages, snapshot.meta, snapshot.groups, ranked, k)
+        return [replace(snapshot.passages[i], score=score) for i, score in ranked[:k]]
 
-    def search(self, query: str, k: int = 4) -> list[Hit]:
-        """The top `k` passages for `query` (empty when the query or the index is empty)."""
+    def search(self, query: str, k: int = 4, owner: str | None = None) -> list[Hit]:
+        """The top `k` passages for `query` (empty when the query or the index is empty): the shared guidance's and,
+        given an `owner`, that user's own documents' — never another user's."""
         if not query.strip():
             return []
         snapshot = self._corpus.current(self.index)
+        # Several paragraphs of one section collapse into one hit when expanded: look a little deeper.
+        depth = 3 * k if self.expand else k
         if self.mode == "bm25":
-            return self._hits(snapshot, self._corpus.lexical(snapshot, query, k))
+            return self._hits(snapshot, self._corpus.lexical(snapshot, query, depth, owner), k)
         if self.mode == "dense":
             best: dict[str, float] = {}  # each passage once, at the better of its two vectors' scores
-            for passage_id, score in [r for leg in self._dense_legs(snapshot, query, k) for r in leg]:
+            for passage_id, score in [r for leg in self._dense_legs(snapshot, query, depth, owner) for r in leg]:
                 best[passage_id] = max(score, best.get(passage_id, score))
-            return self._hits(snapshot, sorted(best.items(), key=lambda r: r[1], reverse=True)[:k])
+            return self._hits(snapshot, sorted(best.items(), key=lambda r: r[1], reverse=True), k)
         fused: dict[str, float] = {}
-        for leg in (*self._dense_legs(snapshot, query, CANDIDATES), self._corpus.lexical(snapshot, query, CANDIDATES)):
+        legs = (
+            *self._dense_legs(snapshot, query, CANDIDATES, owner),
+            self._corpus.lexical(snapshot, query, CANDIDATES, owner),
+        )
+        for leg in legs:
             for rank, (passage_id, _) in enumerate(leg):
                 fused[passage_id] = fused.get(passage_id, 0.0) + 1.0 / (RRF_K + rank + 1)
-        best_ids = sorted(fused, key=fused.__getitem__, reverse=True)[:k]
-        return self._hits(snapshot, [(i, round(fused[i], 6)) for i in best_ids])
+        best_ids = sorted(fused, key=fused.__getitem__, reverse=True)
+        return self._hits(snapshot, [(i, round(fused[i], 6)) for i in best_ids], k)
