@@ -61,7 +61,7 @@ class Chunk:
     @property
     def asked_text(self) -> str:
         """What the second, question-side vector of this chunk embeds."""
-        return f"{self.section.split(' > ')[-1]}: {self.asked}"
+        return self.asked if self.unit == "paragraph" else f"{self.section.split(' > ')[-1]}: {self.asked}"
 
 
 def stable_id(source: str, section: str, position: int, owner: str = "") -> str:

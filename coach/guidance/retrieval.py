@@ -14,6 +14,7 @@ import Stemmer
 
 from coach.guidance.expand import Groups, enclosing_sections, section_groups
 from coach.guidance.index import ASKED_SUFFIX, GuidanceIndex
+from coach.guidance.uploads import owner_name
 
 Mode = Literal["dense", "bm25", "hybrid"]
 # Lower than the 60 of Cormack et al. (2009), made for long TREC lists: with three legs of 20 candidates a small k
@@ -66,7 +67,11 @@ class _Snapshot:
     passages: dict[str, Hit] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)  # passage ids in BM25's document order
     vectors: int = 0  # stored entries: one per passage plus one per passage with everyday phrasings
-    bm25: bm25s.BM25 | None = None
+    # The lexical leg reads a passage together with its everyday phrasings.
+    searchable: list[str] = field(default_factory=list)
+    # One BM25 index per set of owners searched together, built on first use: another user's documents must not
+    # even change the word statistics a search sees. (owners) -> (positions in `order`, index)
+    lexical_indexes: dict[frozenset[str], tuple[list[int], bm25s.BM25]] = field(default_factory=dict)
     owners: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))  # per passage in `order`
     meta: dict[str, dict] = field(default_factory=dict)  # per passage: owner, unit, body_at, position
     groups: Groups = field(default_factory=dict)  # a document's paragraphs by section, for small-to-big
@@ -111,12 +116,6 @@ class _Corpus:
         documents = list(stored["documents"] or [])
         metadatas = list(stored["metadatas"] or [])
         ids = list(stored["ids"])
-        bm25 = None
-        if documents:
-            bm25 = bm25s.BM25()
-            # The lexical leg reads a passage together with its everyday phrasings.
-            searchable = [f"{d}\n{m.get('asked', '')}" for d, m in zip(documents, metadatas, strict=True)]
-            bm25.index(self.tokens(searchable), show_progress=False)
         passages = {
             i: Hit(
                 id=i,
@@ -134,24 +133,33 @@ class _Corpus:
             passages=passages,
             order=ids,
             vectors=len(documents) + sum(bool(m.get("asked")) for m in metadatas),
-            bm25=bm25,
+            searchable=[f"{d}\n{m.get('asked', '')}" for d, m in zip(documents, metadatas, strict=True)],
             owners=np.array([str(m.get("owner", "")) for m in metadatas], dtype=object),
             meta=meta,
             groups=section_groups(passages, meta),
         )
 
+    def _lexical_index(self, snapshot: _Snapshot, owners: frozenset[str]) -> tuple[list[int], bm25s.BM25] | None:
+        if owners not in snapshot.lexical_indexes:
+            with self._lock:
+                positions = [int(n) for n in np.flatnonzero(np.isin(snapshot.owners, list(owners)))]
+                if not positions:
+                    return None
+                bm25 = bm25s.BM25()
+                bm25.index(self.tokens([snapshot.searchable[n] for n in positions]), show_progress=False)
+                snapshot.lexical_indexes[owners] = (positions, bm25)
+        return snapshot.lexical_indexes[owners]
+
     def lexical(self, snapshot: _Snapshot, query: str, k: int, owner: str | None = None) -> Ranked:
-        if snapshot.bm25 is None or not snapshot.order:
+        built = self._lexical_index(snapshot, frozenset(snapshot.allowed(owner))) if snapshot.order else None
+        if built is None:
             return []
         tokens = self.tokens([query])
         if not tokens[0]:
             return []
-        # Other users' passages score zero, so they are never among the results.
-        mask = np.isin(snapshot.owners, list(snapshot.allowed(owner))).astype(np.float32)
-        found, scores = snapshot.bm25.retrieve(
-            tokens, k=min(k, len(snapshot.order)), show_progress=False, weight_mask=mask
-        )
-        return [(snapshot.order[i], float(s)) for i, s in zip(found[0], scores[0], strict=True) if s > 0]
+        positions, bm25 = built
+        found, scores = bm25.retrieve(tokens, k=min(k, len(positions)), show_progress=False)
+        return [(snapshot.order[positions[i]], float(s)) for i, s in zip(found[0], scores[0], strict=True) if s > 0]
 
 
 class Retriever:
@@ -200,6 +208,7 @@ class Retriever:
         given an `owner`, that user's own documents' — never another user's."""
         if not query.strip():
             return []
+        owner = owner_name(owner) if owner and owner.strip() else None
         snapshot = self._corpus.current(self.index)
         # Several paragraphs of one section collapse into one hit when expanded: look a little deeper.
         depth = 3 * k if self.expand else k
