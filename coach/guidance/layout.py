@@ -13,6 +13,7 @@ _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+(\S.*)$")
 _BULLET = re.compile(r"^\s*(?:[-•*–]|\(?[a-z0-9]\))\s+")
 _SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to", "with"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_PAGE_NUMBER = re.compile(r"^(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def page_blocks(pages: list[str]) -> list[Block]:
     for page_no, lines in enumerate(split, 1):
         for line in lines:
             stripped = line.strip()
-            if not stripped or re.sub(r"\d+", "#", stripped) in running:
+            if not stripped or _PAGE_NUMBER.match(stripped) or re.sub(r"\d+", "#", stripped) in running:
                 continue
             level = heading_level(stripped) if len(stripped) < 0.8 * width else 0
             if level:
