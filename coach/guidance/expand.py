@@ -50,21 +50,21 @@ def enclosing_sections(
     passages: dict[str, Hit], meta: dict[str, dict], groups: Groups, ranked: Ranked, k: int
 ) -> list[Hit]:
     """The top `k` hits with each matched paragraph replaced by its section (as much as fits SECTION_CHARS around
-    it); a section already returned is not returned again. Markdown sections come back as they are."""
+    it); a paragraph already shown inside an earlier hit is not returned again. Markdown sections come back as they
+    are."""
     hits: list[Hit] = []
-    seen: set[tuple[str, str, str]] = set()
+    shown: set[str] = set()
     for passage_id, score in ranked:
         hit, m = passages[passage_id], meta[passage_id]
         if m.get("unit") != "paragraph":
             hits.append(replace(hit, score=score))
         else:
-            key = (str(m.get("owner", "")), hit.source, hit.section)
-            if key in seen:
+            if passage_id in shown:
                 continue
-            seen.add(key)
-            ordered = groups[key]
+            ordered = groups[(str(m.get("owner", "")), hit.source, hit.section)]
             bodies = {i: _body(passages[i], meta[i]) for i in ordered}
             window = _section_window(ordered, ordered.index(passage_id), bodies)
+            shown.update(window)
             heading = hit.text[: int(m.get("body_at", 0) or 0)]
             text = heading + "\n\n".join(bodies[i] for i in window)
             hits.append(replace(hit, text=text, score=score, span=bodies[passage_id]))

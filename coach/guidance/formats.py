@@ -17,6 +17,23 @@ PDF = (".pdf",)
 DOCX = (".docx",)
 HTML = (".html", ".htm")
 SUFFIXES = MARKDOWN + TEXT + PDF + DOCX + HTML
+# Guessing among every codec charset-normalizer knows picks exotic ones for short texts (a Latin-1 "café" came back
+# as Arabic presentation forms); these cover the text files people actually have.
+COMMON_ENCODINGS = [
+    "utf_16",
+    "cp1252",
+    "latin_1",
+    "iso8859_15",
+    "cp1250",
+    "cp1251",
+    "koi8_r",
+    "mac_roman",
+    "shift_jis",
+    "euc_jp",
+    "gb18030",
+    "big5",
+    "euc_kr",
+]
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*$")
 
 
@@ -31,7 +48,7 @@ def decode_text(data: bytes) -> str | None:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    best = from_bytes(data, cp_isolation=COMMON_ENCODINGS).best()
     return str(best) if best is not None else None
 
 
