@@ -43,6 +43,9 @@ class Chunk:
     # "section": a Markdown section shown as it is.
     unit: str = "section"
     body_at: int = 0  # where the text after the heading path starts
+    # Overlapping two-sentence windows of a long paragraph, each embedded on its own so that one sentence can find
+    # its paragraph (a long paragraph's single vector blurs its sentences together).
+    windows: tuple[str, ...] = ()
 
     def metadata(self, entries_in_file: int) -> dict[str, str | int]:
         return {
@@ -56,6 +59,7 @@ class Chunk:
             "owner": self.owner,
             "unit": self.unit,
             "body_at": self.body_at,
+            "windows": len(self.windows),
         }
 
     @property
@@ -92,6 +96,22 @@ def _splitter(budget: int, count_tokens: Callable[[str], int]) -> RecursiveChara
     )
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(A-Z0-9])")
+WINDOW_SENTENCES = 2
+
+
+def sentence_windows(heading: str, paragraph: str) -> tuple[str, ...]:
+    """Windows of WINDOW_SENTENCES sentences, one sentence apart, under the section's own heading; none for a
+    paragraph that short already."""
+    sentences = [s for s in _SENTENCE_END.split(paragraph) if s.strip()]
+    if len(sentences) <= WINDOW_SENTENCES:
+        return ()
+    prefix = f"{heading}: " if heading else ""
+    return tuple(
+        prefix + " ".join(sentences[n : n + WINDOW_SENTENCES]) for n in range(len(sentences) - WINDOW_SENTENCES + 1)
+    )
+
+
 def document_chunks(file: SourceFile, count_tokens: Callable[[str], int], owner: str = "") -> list[Chunk]:
     """Paragraph chunks of a document not written in Markdown, each under its heading path and with its page."""
     chunks: list[Chunk] = []
@@ -117,6 +137,7 @@ def document_chunks(file: SourceFile, count_tokens: Callable[[str], int], owner:
                         owner=owner,
                         unit="paragraph",
                         body_at=len(heading),
+                        windows=sentence_windows(path[-1][1] if path else "", part.strip()),
                     )
                 )
     return chunks

@@ -112,7 +112,7 @@ class _Corpus:
             return self._snapshot
 
     def _build(self, index: GuidanceIndex, revision: str) -> _Snapshot:
-        stored = index.collection.get(include=["documents", "metadatas"], where={"view": {"$ne": "asked"}})
+        stored = index.collection.get(include=["documents", "metadatas"], where={"view": "text"})
         documents = list(stored["documents"] or [])
         metadatas = list(stored["metadatas"] or [])
         ids = list(stored["ids"])
@@ -132,7 +132,7 @@ class _Corpus:
             revision=revision,
             passages=passages,
             order=ids,
-            vectors=len(documents) + sum(bool(m.get("asked")) for m in metadatas),
+            vectors=len(documents) + sum(bool(m.get("asked")) + int(m.get("windows", 0) or 0) for m in metadatas),
             searchable=[f"{d}\n{m.get('asked', '')}" for d, m in zip(documents, metadatas, strict=True)],
             owners=np.array([str(m.get("owner", "")) for m in metadatas], dtype=object),
             meta=meta,
@@ -175,7 +175,7 @@ class Retriever:
 
     def _dense_legs(self, snapshot: _Snapshot, query: str, k: int, owner: str | None) -> tuple[Ranked, Ranked]:
         """One vector query, split into the passage-text leg and the everyday-phrasing ('asked') leg."""
-        n = min(2 * k, snapshot.vectors)
+        n = min(4 * k, snapshot.vectors)  # room for several sentence windows of one passage
         if n == 0:
             return [], []
         # Ids and distances only: the passages' text and labels are in the snapshot already.
@@ -193,9 +193,12 @@ class Retriever:
         text: Ranked = []
         asked: Ranked = []
         for entry_id, distance in zip(found["ids"][0], found["distances"][0], strict=True):
-            passage_id = entry_id.removesuffix(ASKED_SUFFIX)
-            if passage_id in snapshot.passages:  # else written after the snapshot: the next search finds it
-                (asked if entry_id.endswith(ASKED_SUFFIX) else text).append((passage_id, 1 - distance))
+            passage_id = entry_id.split("~", 1)[0]
+            leg = asked if entry_id.endswith(ASKED_SUFFIX) else text  # a sentence window counts as its passage's text
+            # A passage written after the snapshot is skipped (the next search finds it); one passage ranks once
+            # per leg, at its best-scoring vector.
+            if passage_id in snapshot.passages and all(passage_id != seen for seen, _ in leg):
+                leg.append((passage_id, 1 - distance))
         return text[:k], asked[:k]
 
     def _hits(self, snapshot: _Snapshot, ranked: Ranked, k: int) -> list[Hit]:
