@@ -6,6 +6,7 @@ import math
 import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
+from itertools import zip_longest
 from typing import Literal
 
 import bm25s
@@ -201,7 +202,18 @@ class Retriever:
                 leg.append((passage_id, 1 - distance))
         return text[:k], asked[:k]
 
-    def _hits(self, snapshot: _Snapshot, ranked: Ranked, k: int) -> list[Hit]:
+    def _hits(self, snapshot: _Snapshot, ranked: Ranked, k: int, owner: str | None = None) -> list[Hit]:
+        """The top `k` passages of `ranked`. With an `owner` who has documents among the candidates, their documents
+        and the shared guidance take turns, theirs first: a document the user chose (their organisation's handbook)
+        answers its own rules better than general advice, and the general advice still gets every other place.
+        On the blind documents this took recall@3 from 0.61 to 0.72 (development half, docs/benchmarks.md)."""
+        if owner and any(snapshot.meta[i].get("owner") == owner for i, _ in ranked):
+            own = [r for r in ranked if snapshot.meta[r[0]].get("owner") == owner]
+            shared = [r for r in ranked if snapshot.meta[r[0]].get("owner") != owner]
+            first, second = (own, shared)
+            lists = [self._hits(snapshot, first, k), self._hits(snapshot, second, k)]
+            merged = [h for pair in zip_longest(*lists) for h in pair if h is not None]
+            return merged[:k]
         if self.expand:
             return enclosing_sections(snapshot.passages, snapshot.meta, snapshot.groups, ranked, k)
         return [replace(snapshot.passages[i], score=score) for i, score in ranked[:k]]
@@ -216,12 +228,12 @@ class Retriever:
         # Several paragraphs of one section collapse into one hit when expanded: look a little deeper.
         depth = 3 * k if self.expand else k
         if self.mode == "bm25":
-            return self._hits(snapshot, self._corpus.lexical(snapshot, query, depth, owner), k)
+            return self._hits(snapshot, self._corpus.lexical(snapshot, query, depth, owner), k, owner)
         if self.mode == "dense":
             best: dict[str, float] = {}  # each passage once, at the better of its two vectors' scores
             for passage_id, score in [r for leg in self._dense_legs(snapshot, query, depth, owner) for r in leg]:
                 best[passage_id] = max(score, best.get(passage_id, score))
-            return self._hits(snapshot, sorted(best.items(), key=lambda r: r[1], reverse=True), k)
+            return self._hits(snapshot, sorted(best.items(), key=lambda r: r[1], reverse=True), k, owner)
         fused: dict[str, float] = {}
         legs = (
             *self._dense_legs(snapshot, query, CANDIDATES, owner),
@@ -231,4 +243,4 @@ class Retriever:
             for rank, (passage_id, _) in enumerate(leg):
                 fused[passage_id] = fused.get(passage_id, 0.0) + 1.0 / (RRF_K + rank + 1)
         best_ids = sorted(fused, key=fused.__getitem__, reverse=True)
-        return self._hits(snapshot, [(i, round(fused[i], 6)) for i in best_ids], k)
+        return self._hits(snapshot, [(i, round(fused[i], 6)) for i in best_ids], k, owner)
