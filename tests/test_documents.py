@@ -193,3 +193,15 @@ def test_removing_documents_drops_their_entries(tmp_path, index):
     owners = [m["owner"] for m in index.collection.get(include=["metadatas"])["metadatas"] if m["owner"]]
     assert owners == ["bob"]
     assert index.sync(tmp_path / "shared").unchanged == ["shared.md"], "the shared guidance is untouched"
+
+
+def test_a_guidance_folder_reads_every_format_and_names_what_it_cannot(tmp_path):
+    """What `coach index --source DIR` reads."""
+    _write(tmp_path, "handbook.pdf", text_pdf(HANDBOOK_PAGES))
+    _write(tmp_path, "faq.html", FAQ_HTML.encode())
+    _write(tmp_path, "essay.txt", ESSAY.encode("cp1252"))
+    _write(tmp_path, "scan.pdf", scanned_pdf())
+    word_file(tmp_path / "guide.docx", "Guide", [("Goals", ["Write one goal per quarter."])])
+    result = load_folder(tmp_path)
+    assert [f.source for f in result.files] == ["essay.txt", "faq.html", "guide.docx", "handbook.pdf"]
+    assert len(result.problems) == 1 and result.problems[0].startswith("scan.pdf: skipped, the PDF has no text layer")
