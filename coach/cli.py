@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from coach.errors import CoachError, describe_failure
+from coach.journal.journal import LOCAL_USER
 from coach.progress import terminal_progress
 from coach.settings import Settings
 
@@ -52,7 +53,7 @@ def cmd_search(settings: Settings, args: argparse.Namespace) -> int:
     _ensure_index(coach, settings)
     if args.mode:
         coach.retriever.mode = args.mode
-    hits = coach.retriever.search(args.query, k=args.k)
+    hits = coach.retriever.search(args.query, k=args.k, owner=LOCAL_USER)
     if args.json:
         fields = ("text", "source", "section", "score")
         print(json.dumps([{f: h.as_dict()[f] for f in fields} for h in hits], ensure_ascii=False, indent=2))
@@ -65,7 +66,7 @@ def cmd_search(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     coach = _coach(settings, args)
     _ensure_index(coach, settings)
-    prompt = coach.answerer.prepare(args.question)
+    prompt = coach.answerer.prepare(args.question, owner=LOCAL_USER)
     for piece in coach.answerer.stream(prompt):
         print(piece, end="", flush=True)
     print("\n\nSources:")

@@ -75,10 +75,11 @@ class Answerer:
     def _count(self, messages: list[BaseMessage]) -> int:
         return count_tokens(self.model, messages)
 
-    def prepare(self, question: str, history: Sequence[Exchange] = ()) -> GroundedPrompt:
-        """The messages to send: system prompt with fenced passages, as much recent history as fits, the question."""
+    def prepare(self, question: str, history: Sequence[Exchange] = (), owner: str | None = None) -> GroundedPrompt:
+        """The messages to send: system prompt with fenced passages, as much recent history as fits, the question.
+        `owner`'s own uploaded documents are searched beside the shared guidance."""
         question = clean_question(question)
-        hits = self.retriever.search(question, k=self.top_k)
+        hits = self.retriever.search(question, k=self.top_k, owner=owner)
         fence_id = new_fence_id()
         system = SystemMessage(render("answer_system", fence_id=fence_id, reference=fence_passages(hits, fence_id)))
         current = HumanMessage(defang_template_tokens(question))  # role tags typed by the user stay text

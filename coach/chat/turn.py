@@ -156,8 +156,7 @@ def validation_message(exc: ValidationError) -> str:
 
 def sources_reply(hits: Sequence[Hit]) -> Reply:
     lines = [
-        f"{n}. **{h.label}** — {h.text.split(chr(10), 2)[-1][:220]}…"
-        + "".join(f"\n   - Source: {c}" for c in h.references.splitlines())
+        f"{n}. **{h.label}** — {h.excerpt()}" + "".join(f"\n   - Source: {c}" for c in h.references.splitlines())
         for n, h in enumerate(hits, 1)
     ]
     body = "\n".join(lines) if lines else "No guidance passage matched this question."
@@ -237,7 +236,7 @@ def _reply(coach: Coach, message: str, history: Sequence[Exchange], user: str) -
     if found.intent in FORMS:
         yield _tool_turn(coach, found.intent, found.details, user)
         return
-    yield from _answer(coach, message, history)
+    yield from _answer(coach, message, history, user)
 
 
 def from_journal(coach: Coach, user: str, intent: Intent, details: dict[str, Any]) -> dict[str, Any]:
@@ -283,9 +282,9 @@ def _rehearsal_turn(coach: Coach, message: str, history: Sequence[Exchange], per
     return [Reply(mentor_reply(persona, transcript, coach.answerer.model), title=f"{REHEARSAL}{persona.label}")]
 
 
-def _answer(coach: Coach, message: str, history: Sequence[Exchange]) -> Iterator[list[Reply]]:
+def _answer(coach: Coach, message: str, history: Sequence[Exchange], user: str) -> Iterator[list[Reply]]:
     plain = [e for e in history if not e.title]
-    prompt = coach.answerer.prepare(message, plain)
+    prompt = coach.answerer.prepare(message, plain, owner=user)
     sources = sources_reply(prompt.hits)
     text = ""
     try:

@@ -39,6 +39,15 @@ class Chunk:
     file_sha256: str
     asked: str = ""  # everyday phrasings of what the section answers, from <!-- asked: ... --> comments
     references: str = ""  # citations of the sources behind the section's claims, one a line
+    page: int = 0  # the page a PDF paragraph starts on; 0 when the file has no pages
+    owner: str = ""  # the user who uploaded the file; "" for the built-in and shared guidance
+    # "paragraph": one paragraph of a document, found small and shown with its section around it (small-to-big);
+    # "section": a Markdown section shown as it is.
+    unit: str = "section"
+    body_at: int = 0  # where the text after the heading path starts
+    # Overlapping two-sentence windows of a long paragraph, each embedded on its own so that one sentence can find
+    # its paragraph (a long paragraph's single vector blurs its sentences together).
+    windows: tuple[str, ...] = ()
 
     def metadata(self, entries_in_file: int) -> dict[str, str | int]:
         return {
@@ -49,17 +58,23 @@ class Chunk:
             "chunks_in_file": entries_in_file,
             "asked": self.asked,
             "references": self.references,
+            "page": self.page,
+            "owner": self.owner,
+            "unit": self.unit,
+            "body_at": self.body_at,
+            "windows": len(self.windows),
         }
 
     @property
     def asked_text(self) -> str:
         """What the second, question-side vector of this chunk embeds."""
-        return f"{self.section.split(' > ')[-1]}: {self.asked}"
+        return self.asked if self.unit == "paragraph" else f"{self.section.split(' > ')[-1]}: {self.asked}"
 
 
-def stable_id(source: str, section: str, position: int) -> str:
-    """The same file, section and position always give the same id."""
-    digest = hashlib.sha1(f"{source}\x00{section}\x00{position}".encode()).hexdigest()
+def stable_id(source: str, section: str, position: int, owner: str = "") -> str:
+    """The same file, section and position (and uploader) always give the same id."""
+    key = f"{owner}\x01{source}" if owner else source
+    digest = hashlib.sha1(f"{key}\x00{section}\x00{position}".encode()).hexdigest()
     return digest[:20]
 
 
@@ -74,8 +89,67 @@ def _sections(file: SourceFile) -> list[tuple[str, str]]:
     ]
 
 
-def chunk_file(file: SourceFile, count_tokens: Callable[[str], int]) -> list[Chunk]:
+def _splitter(budget: int, count_tokens: Callable[[str], int]) -> RecursiveCharacterTextSplitter:
+    return RecursiveCharacterTextSplitter(
+        chunk_size=budget,
+        chunk_overlap=OVERLAP_TOKENS,
+        # count_tokens includes [CLS] and [SEP]; charge them once per chunk, not once per merged piece.
+        length_function=lambda text: count_tokens(text) - 2,
+        separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""],
+    )
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(A-Z0-9])")
+WINDOW_SENTENCES = 2
+
+
+def sentence_windows(heading: str, paragraph: str) -> tuple[str, ...]:
+    """Windows of WINDOW_SENTENCES sentences, one sentence apart, under the section's own heading; none for a
+    paragraph that short already."""
+    sentences = [s for s in _SENTENCE_END.split(paragraph) if s.strip()]
+    if len(sentences) <= WINDOW_SENTENCES:
+        return ()
+    prefix = f"{heading}: " if heading else ""
+    return tuple(
+        prefix + " ".join(sentences[n : n + WINDOW_SENTENCES]) for n in range(len(sentences) - WINDOW_SENTENCES + 1)
+    )
+
+
+def document_chunks(file: SourceFile, count_tokens: Callable[[str], int], owner: str = "") -> list[Chunk]:
+    """Paragraph chunks of a document not written in Markdown, each under its heading path and with its page."""
+    chunks: list[Chunk] = []
+    path: list[tuple[int, str]] = []  # (level, heading) of the headings open at this point
+    for block in file.blocks:
+        if block.level:
+            path = [(lv, h) for lv, h in path if lv < block.level] + [(block.level, block.text)]
+            continue
+        section = " > ".join(h for _, h in path)[:MAX_HEADING_CHARS]
+        heading = f"{section}\n\n" if section else ""
+        for part in _splitter(TOKEN_BUDGET - count_tokens(heading), count_tokens).split_text(block.text):
+            if part.strip():
+                position = len(chunks)
+                chunks.append(
+                    Chunk(
+                        id=stable_id(file.source, section, position, owner),
+                        text=heading + part.strip(),
+                        source=file.source,
+                        section=section,
+                        position=position,
+                        file_sha256=file.sha256,
+                        page=block.page,
+                        owner=owner,
+                        unit="paragraph",
+                        body_at=len(heading),
+                        windows=sentence_windows(path[-1][1] if path else "", part.strip()),
+                    )
+                )
+    return chunks
+
+
+def chunk_file(file: SourceFile, count_tokens: Callable[[str], int], owner: str = "") -> list[Chunk]:
     """Chunks of one file, in reading order; every chunk's text fits TOKEN_BUDGET tokens."""
+    if file.blocks:
+        return document_chunks(file, count_tokens, owner)
     chunks: list[Chunk] = []
     for section, raw_body in _sections(file):
         body, asked = _split_comments(raw_body)
@@ -95,7 +169,7 @@ def chunk_file(file: SourceFile, count_tokens: Callable[[str], int]) -> list[Chu
             position = len(chunks)
             chunks.append(
                 Chunk(
-                    id=stable_id(file.source, section, position),
+                    id=stable_id(file.source, section, position, owner),
                     text=heading + part.strip(),
                     source=file.source,
                     section=section,
@@ -103,6 +177,8 @@ def chunk_file(file: SourceFile, count_tokens: Callable[[str], int]) -> list[Chu
                     file_sha256=file.sha256,
                     asked=asked,
                     references=references,
+                    owner=owner,
+                    body_at=len(heading),
                 )
             )
     return chunks

@@ -22,7 +22,7 @@ from chromadb.config import Settings as ChromaSettings
 from coach.errors import KnowledgeError, StoreDamaged, StoreError
 from coach.guidance.chunking import Chunk, chunk_file
 from coach.guidance.embedding import LocalMiniLM
-from coach.guidance.sources import SourceFile, load_folders
+from coach.guidance.sources import LoadResult, SourceFile, load_folders
 from coach.settings import Settings
 
 Progress = Callable[[int, int], None]
@@ -203,12 +203,13 @@ class GuidanceIndex:
         self.writes += 1
         self.collection.modify(metadata={STATE_KEY: state, REVISION_KEY: uuid.uuid4().hex})
 
-    def _stored_files(self) -> dict[str, list[dict]]:
-        """Per source file, the id and metadata of every stored chunk."""
+    def _stored_files(self, owner: str = "") -> dict[str, list[dict]]:
+        """Per source file of one owner ("": the shared guidance), the id and metadata of every stored chunk."""
         stored = self.collection.get(include=["metadatas"])
         by_source: dict[str, list[dict]] = defaultdict(list)
         for chunk_id, meta in zip(stored["ids"], stored["metadatas"] or [], strict=True):
-            by_source[str((meta or {}).get("source", ""))].append({"id": chunk_id, **(meta or {})})
+            if str((meta or {}).get("owner", "")) == owner:
+                by_source[str((meta or {}).get("source", ""))].append({"id": chunk_id, **(meta or {})})
         return by_source
 
     @staticmethod
@@ -221,7 +222,9 @@ class GuidanceIndex:
             for m in stored
         )
 
-    def sync(self, folders: Path | Sequence[Path], progress: Progress | None = None) -> SyncReport:
+    def sync(
+        self, folders: Path | Sequence[Path] | LoadResult, progress: Progress | None = None, owner: str = ""
+    ) -> SyncReport:
         """Bring the index in step with the guidance folders (the first required, the others a user's own and
         optional): embed only new or changed files, drop deleted ones.
 
@@ -229,7 +232,9 @@ class GuidanceIndex:
         and the next sync repairs it.
         """
         try:
-            return self._sync([folders] if isinstance(folders, Path | str) else list(folders), progress)
+            if not isinstance(folders, LoadResult):
+                folders = load_folders([folders] if isinstance(folders, Path | str) else list(folders))
+            return self._sync(folders, progress, owner)
         except (StoreError, KnowledgeError):  # a bad knowledge folder is the user's to fix, not a failed write
             raise
         except Exception as exc:  # chromadb's Rust core reports a failed write as several types, without the cause
@@ -247,10 +252,9 @@ class GuidanceIndex:
                 "`coach index --rebuild`."
             ) from exc
 
-    def _sync(self, folders: list[Path], progress: Progress | None = None) -> SyncReport:
-        loaded = load_folders(folders)
+    def _sync(self, loaded: LoadResult, progress: Progress | None, owner: str) -> SyncReport:
         report = SyncReport(problems=loaded.problems, repaired=self._state() == "building")
-        stored = self._stored_files()
+        stored = self._stored_files(owner)
         on_disk = {f.source for f in loaded.files}
 
         pending: list[tuple[SourceFile, list[Chunk]]] = []
@@ -260,7 +264,7 @@ class GuidanceIndex:
                 report.unchanged.append(file.source)
                 continue
             (report.updated if previous else report.added).append(file.source)
-            pending.append((file, chunk_file(file, self.embedder.count_tokens)))
+            pending.append((file, chunk_file(file, self.embedder.count_tokens, owner)))
         stale = [s for s in stored if s not in on_disk]
         report.removed = stale
 
@@ -313,12 +317,13 @@ class Entry:
 
 
 ASKED_SUFFIX = "~asked"
-INDEX_FORMAT = 3  # bump when what an entry stores changes: entries of another format are embedded again
+WINDOW_SUFFIX = "~w"  # then the window's number
+INDEX_FORMAT = 4  # bump when what an entry stores changes: entries of another format are embedded again
 
 
 def entries(chunks: list[Chunk]) -> list[Entry]:
     """The entries of one file's chunks; every entry records how many the file has, to detect a partial write."""
-    count = len(chunks) + sum(bool(c.asked) for c in chunks)
+    count = len(chunks) + sum(bool(c.asked) for c in chunks) + sum(len(c.windows) for c in chunks)
     rows = []
     for chunk in chunks:
         meta = chunk.metadata(count)
@@ -326,6 +331,8 @@ def entries(chunks: list[Chunk]) -> list[Entry]:
         rows.append(Entry(chunk.id, chunk.text, {**meta, "view": "text"}, chunk.text))
         if chunk.asked:
             rows.append(Entry(chunk.id + ASKED_SUFFIX, chunk.text, {**meta, "view": "asked"}, chunk.asked_text))
+        for n, window in enumerate(chunk.windows):
+            rows.append(Entry(f"{chunk.id}{WINDOW_SUFFIX}{n}", chunk.text, {**meta, "view": "window"}, window))
     return rows
 
 

@@ -1,4 +1,4 @@
-"""Read the guidance folders: Markdown and plain-text files, with problems reported rather than fatal.
+"""Read the guidance folders: Markdown, text, PDF, Word and web-page files, with problems reported rather than fatal.
 
 The built-in guidance ships inside the package (`LIBRARY`); a user's own folder is read beside it.
 """
@@ -7,19 +7,20 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
 from coach.errors import KnowledgeError
+from coach.guidance.formats import MARKDOWN, SUFFIXES, blocks_text, decode_text, read_blocks
+from coach.guidance.layout import Block
 from coach.guidance.references import Reference, parse_references, sidecar_of
 
 # Installed as plain files (setuptools package data), so a real path; `coach index --source` may point elsewhere.
 LIBRARY = Path(str(resources.files("coach.guidance") / "library"))
 SKIPPED_NAMES = {"readme.md", "readme.txt"}  # a folder's own instructions are not guidance
 
-SUFFIXES = (".md", ".markdown", ".txt")
-MAX_FILE_BYTES = 2_000_000
+MAX_FILE_BYTES = 20_000_000  # a long PDF handbook; plain guidance files are far smaller
 
 
 @dataclass(frozen=True)
@@ -30,11 +31,12 @@ class SourceFile:
     source: str
     text: str
     sha256: str
+    blocks: tuple[Block, ...] = ()  # headings and paragraphs of a document not written in Markdown
     references: tuple[Reference, ...] = ()
 
     @property
     def is_markdown(self) -> bool:
-        return not self.source.lower().endswith(".txt")
+        return not self.blocks and self.source.lower().endswith(MARKDOWN)
 
 
 @dataclass
@@ -43,30 +45,42 @@ class LoadResult:
     problems: list[str]
 
 
+def read_source(name: str, data: bytes) -> SourceFile | str:
+    """A SourceFile from a file's bytes, or a one-line reason, starting with its name, that it was skipped."""
+    if len(data) > MAX_FILE_BYTES:
+        return f"{name}: skipped, larger than {MAX_FILE_BYTES // 1_000_000} MB"
+    digest = hashlib.sha256(data).hexdigest()
+    if name.lower().endswith(MARKDOWN):
+        text = decode_text(data)
+        if text is None:
+            return f"{name}: skipped, looks like a binary file"
+        return SourceFile(source=name, text=text, sha256=digest)
+    blocks = read_blocks(name, data)
+    if isinstance(blocks, str):
+        return f"{name}: {blocks}"
+    return SourceFile(source=name, text=blocks_text(blocks), sha256=digest, blocks=tuple(blocks))
+
+
 def _read(path: Path, root: Path, problems: list[str]) -> SourceFile | str:
     """A SourceFile, or a one-line reason the file was skipped. A bad references sidecar is reported in `problems`
     and the file is read without its references, so the guidance itself is never lost."""
     name = path.relative_to(root).as_posix()
-    data = path.read_bytes()
-    if len(data) > MAX_FILE_BYTES:
-        return f"{name}: skipped, larger than {MAX_FILE_BYTES // 1_000_000} MB"
-    if b"\x00" in data:
-        return f"{name}: skipped, looks like a binary file"
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return f"{name}: skipped, not UTF-8 (byte {exc.start}); save it as UTF-8"
-    digest = hashlib.sha256(data)
-    references: tuple[Reference, ...] = ()
+        data = path.read_bytes()
+    except OSError as exc:
+        return f"{name}: skipped, cannot be read ({exc.strerror or exc})"
+    outcome = read_source(name, data)
     sidecar = sidecar_of(path)
-    if sidecar.is_file():
-        raw = sidecar.read_bytes()
-        digest.update(b"\0" + raw)
-        try:
-            references = parse_references(raw.decode("utf-8-sig"), sidecar.relative_to(root).as_posix())
-        except (ValueError, UnicodeDecodeError) as exc:
-            problems.append(f"{exc}; read {name} without its references")
-    return SourceFile(source=name, text=text, sha256=digest.hexdigest(), references=references)
+    if isinstance(outcome, str) or not sidecar.is_file():
+        return outcome
+    raw = sidecar.read_bytes()
+    digest = hashlib.sha256(data + b"\0" + raw).hexdigest()
+    try:
+        references = parse_references(raw.decode("utf-8-sig"), sidecar.relative_to(root).as_posix())
+    except (ValueError, UnicodeDecodeError) as exc:
+        problems.append(f"{exc}; read {name} without its references")
+        return replace(outcome, sha256=digest)
+    return replace(outcome, sha256=digest, references=references)
 
 
 def load_folder(folder: Path) -> LoadResult:
@@ -90,7 +104,7 @@ def load_folder(folder: Path) -> LoadResult:
             problems.append(f"{outcome.source}: skipped, empty")
     if not files:
         detail = f" ({'; '.join(problems)})" if problems else ""
-        raise KnowledgeError(f"No usable .md or .txt files in {folder}{detail}.")
+        raise KnowledgeError(f"No usable .md or .txt files (nor .pdf, .docx, .html) in {folder}{detail}.")
     return LoadResult(files=files, problems=problems)
 
 

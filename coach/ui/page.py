@@ -20,6 +20,7 @@ from coach.errors import CoachError
 from coach.llm.choice import upgrade_hint
 from coach.settings import Settings
 from coach.ui import privacy as page_privacy
+from coach.ui.documents import documents_panel
 from coach.ui.journal import agenda_prefill, draft_prefill, journal_panel, journal_picker, user_of
 from coach.ui.startup import STARTING_STATUS, Startup
 from coach.ui.tools import agenda_panel, conversation_panel, draft_panel, rehearsal_panel, save_files
@@ -208,6 +209,8 @@ def build_app(startup: Startup) -> gr.Blocks:
                 rehearsal_panel(startup)
             with gr.Tab("Journal", id="journal"):
                 journal_panel(startup, app, banner)
+            with gr.Tab("Your guidance", id="documents"):
+                documents_panel(startup, app)
         with gr.Accordion("Model and index", open=False):
             reindex = gr.Button("Re-index the guidance")
 

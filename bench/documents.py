@@ -1,0 +1,67 @@
+"""Your own documents: retrieval on the blind documents beside the built-in guidance (dense, BM25, hybrid, small-to-
+big), the common questions on the built-in guidance, and indexing speed per PDF page.
+
+Run: `PYTHONPATH=. python -m bench.documents DATA_DIR` (an empty folder; it indexes the built-in guidance there)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from bench.documents_eval import COMMON_FILE, DOCUMENTS, OWNER, compare, load_span_questions, upload_bench_documents
+from bench.evaluation import evaluate, label, load_questions
+from coach.guidance.sources import read_source
+from coach.llm.fake import MockChatModel
+from coach.service import build_coach
+from coach.settings import Settings
+
+
+def pdf_speed(coach, data: Path) -> str:
+    """Seconds per page to read, chunk and embed the PDF handbook alone (its own owner, so nothing is cached)."""
+    from pypdf import PdfReader
+
+    from coach.guidance.uploads import add_documents
+
+    pdf = DOCUMENTS / "handbook.pdf"
+    pages = len(PdfReader(pdf).pages)
+    start = time.perf_counter()
+    read_source(pdf.name, pdf.read_bytes())
+    parse = time.perf_counter() - start
+    start = time.perf_counter()
+    report = add_documents(coach.index, data, "speed", [pdf])
+    total = time.perf_counter() - start
+    entries = report.sync.chunks_embedded if report.sync else 0
+    return (
+        f"{pages} pages: read {parse / pages * 1000:.0f} ms/page; read+chunk+embed {total / pages:.2f} s/page "
+        f"({entries} vectors)"
+    )
+
+
+def main(data: Path) -> None:
+    coach = build_coach(Settings(data_dir=data, provider="fake", _env_file=None), model=MockChatModel())
+    coach.sync()
+    seconds, vectors = upload_bench_documents(coach.index, data)
+    print(f"three documents uploaded in {seconds:.1f} s ({vectors} vectors)")
+    print(pdf_speed(coach, data))
+    for part in ("development", "held-out"):
+        scores = compare(coach.retriever, load_span_questions(part))
+        print(f"documents {part} recall@3 (owner {OWNER}, beside the built-in guidance):", scores)
+    common = load_questions(COMMON_FILE)
+    for mode in ("dense", "bm25", "hybrid"):
+        s = evaluate(coach.retriever, common, mode)
+        print(f"common questions {mode}: recall@1 {s.recall_at_1:.3f} recall@3 {s.recall_at_3:.3f} mrr {s.mrr:.3f}")
+    # The same questions from the user who uploaded the documents: their documents take every other place.
+    ranks = []
+    for q in common:
+        labels = [label(h) for h in coach.retriever.search(q.text, k=3, owner=OWNER)]
+        ranks.append(next((n for n, lab in enumerate(labels, 1) if lab in q.relevant), None))
+    first = sum(r == 1 for r in ranks) / len(ranks)
+    print(
+        f"common questions hybrid for the uploader, recall@1 {first:.3f}, "
+        f"recall@3 {sum(r is not None for r in ranks) / len(ranks):.3f}"
+    )
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))

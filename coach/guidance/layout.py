@@ -1,0 +1,115 @@
+"""Find the structure of documents written for people, not for this app: headings and paragraphs in plain text and
+in the text lines a PDF gives, with no Markdown to go by."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+MAX_HEADING_WORDS = 14
+MAX_HEADING_CHARS = 90
+_NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+(\S.*)$")
+_BULLET = re.compile(r"^\s*(?:[-•*–]|\(?[a-z0-9]\))\s+")
+_SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to", "with"}
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_PAGE_NUMBER = re.compile(r"^(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Block:
+    """A heading (`level` ≥ 1) or a paragraph (`level` 0) of a document, with the page it starts on (0: no pages)."""
+
+    text: str
+    level: int = 0
+    page: int = 0
+
+
+def _is_title_case(words: list[str]) -> bool:
+    significant = [w for w in words if w.lower() not in _SMALL_WORDS] or words
+    return sum(w[0].isupper() for w in significant) >= max(1, round(0.75 * len(significant)))
+
+
+def heading_level(line: str) -> int:
+    """The level a one-line paragraph would have as a heading, or 0 when it reads as prose.
+
+    Numbered lines take their depth ("2." → 2, "3.2" → 3); ALL CAPS, Title Case and question lines count as
+    level 2. Sentences (a final full stop, comma or semicolon) and long lines are never headings."""
+    line = line.strip()
+    if not line or len(line) > MAX_HEADING_CHARS or line[-1] in ".,;:" or _BULLET.match(line) or "|" in line:
+        return 0
+    words = _WORD.findall(line)
+    if not words or len(line.split()) > MAX_HEADING_WORDS:
+        return 0
+    numbered = _NUMBERED.match(line)
+    if numbered and not numbered.group(2)[0].islower():
+        return 2 + numbered.group(1).count(".")
+    letters = "".join(words)
+    if letters.isupper() and len(letters) > 2:
+        return 2
+    if line.endswith("?") or _is_title_case(words):
+        return 2
+    return 0
+
+
+def text_blocks(text: str) -> list[Block]:
+    """Blocks of a plain-text document: paragraphs at blank lines; a short standalone line that looks like a
+    heading is one. A heading line at the very top is the document's title (level 1)."""
+    blocks: list[Block] = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        paragraph = paragraph.strip()
+        if not paragraph:
+            continue
+        level = heading_level(paragraph) if "\n" not in paragraph else 0
+        if level and not blocks:
+            level = 1
+        blocks.append(Block(paragraph, level))
+    return blocks
+
+
+def _running_lines(pages: list[list[str]]) -> set[str]:
+    """Lines repeated at the top or bottom of most pages (running headers, "Page 3 of 12" footers)."""
+    if len(pages) < 3:
+        return set()
+    shape = Counter()
+    for lines in pages:
+        edges = {re.sub(r"\d+", "#", line.strip()) for line in lines[:2] + lines[-2:] if line.strip()}
+        shape.update(edges)
+    return {s for s, n in shape.items() if n >= max(3, len(pages) // 2)}
+
+
+def page_blocks(pages: list[str]) -> list[Block]:
+    """Blocks of a PDF's pages: running headers and footers dropped, wrapped lines joined into paragraphs, numbered
+    or title-like short lines taken as headings. A paragraph keeps the page it starts on."""
+    split = [[line.rstrip() for line in page.splitlines()] for page in pages]
+    running = _running_lines(split)
+    width = max((len(line) for lines in split for line in lines), default=80)
+    blocks: list[Block] = []
+    current: list[str] = []
+    start_page = 1
+
+    def close() -> None:
+        if current:
+            blocks.append(Block(" ".join(current).strip(), 0, start_page))
+            current.clear()
+
+    for page_no, lines in enumerate(split, 1):
+        for line in lines:
+            stripped = line.strip()
+            if not stripped or _PAGE_NUMBER.match(stripped) or re.sub(r"\d+", "#", stripped) in running:
+                continue
+            level = heading_level(stripped) if len(stripped) < 0.8 * width else 0
+            if level:
+                close()
+                blocks.append(Block(stripped, level, page_no))
+                continue
+            if _BULLET.match(stripped) or "|" in stripped:
+                close()
+            if not current:
+                start_page = page_no
+            current.append(stripped)
+            # A short line ending a sentence ends its paragraph; a table row stands alone.
+            if "|" in stripped or (stripped[-1] in ".!?:" and len(stripped) < 0.85 * width):
+                close()
+    close()
+    return blocks

@@ -1,0 +1,57 @@
+"""Retrieval on documents nobody wrote for this app (bench/documents), uploaded beside the built-in guidance, and the
+questions people ask most (bench/common_questions.jsonl): regression floors under what was measured.
+
+The issue asks for recall@3 ≥ 0.9 on the documents' held-out questions and recall@1 ≥ 0.9 on the common questions;
+neither is reached yet (docs/benchmarks.md), so these floors sit just under the measurements to stop a slide."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from bench.documents_eval import COMMON_FILE, compare, load_span_questions, upload_bench_documents
+from bench.evaluation import evaluate, load_questions
+from coach.llm.fake import MockChatModel
+from coach.service import build_coach
+from coach.settings import Settings
+from tests.conftest import KNOWLEDGE
+
+DOCUMENT_FLOOR = 0.65  # small-to-big recall@3 on the held-out (odd-line) questions
+COMMON_FLOOR = 0.70  # hybrid recall@1
+
+
+@pytest.fixture(scope="module")
+def with_documents(indexed_store, tmp_path_factory):
+    data = tmp_path_factory.mktemp("documents")
+    shutil.copytree(indexed_store / "chroma", data / "chroma")
+    coach = build_coach(
+        Settings(data_dir=data, knowledge_dir=KNOWLEDGE, provider="fake", _env_file=None), MockChatModel()
+    )
+    upload_bench_documents(coach.index, data)
+    return coach
+
+
+def test_the_blind_documents_question_set_is_split_in_halves():
+    development, held_out = load_span_questions("development"), load_span_questions("held-out")
+    assert len(development) == len(held_out) == 64
+    assert {q.doc for q in held_out} == {"handbook.pdf", "essay.txt", "faq.html"}
+
+
+def test_held_out_questions_find_the_answer_in_the_top_3(with_documents):
+    scores = compare(with_documents.retriever, load_span_questions("held-out"))
+    assert scores["small-to-big (hybrid)"] >= DOCUMENT_FLOOR, scores
+    assert scores["small-to-big (hybrid)"] >= scores["hybrid"], "returning the section must not lose answers"
+
+
+def test_the_commonest_questions_find_their_section_first(with_documents):
+    scores = evaluate(with_documents.retriever, load_questions(COMMON_FILE), "hybrid")
+    assert scores.questions >= 40
+    assert scores.recall_at_1 >= COMMON_FLOOR, scores
+
+
+def test_common_question_labels_name_real_sections(with_documents):
+    stored = with_documents.index.collection.get(include=["metadatas"])["metadatas"]
+    known = {f"{m['source']}#{m['section'].split(' > ')[-1]}" for m in stored}
+    for question in load_questions(COMMON_FILE):
+        assert question.relevant <= known, question
