@@ -75,10 +75,12 @@ def delete_rows(conn: sqlite3.Connection, user: str) -> dict[str, int]:
 def delete_index_entries(index: GuidanceIndex, user: str) -> int:
     """Delete the index entries of documents `user` uploaded (metadata owner == user); how many."""
     from coach.guidance.index import REVISION_KEY
+    from coach.guidance.uploads import owner_name
 
-    ids = index.collection.get(where={"owner": user}, include=[])["ids"]
+    owner = owner_name(user)  # the tag uploads carry (the user name made safe as a folder name)
+    ids = index.collection.get(where={"owner": owner}, include=[])["ids"]
     if ids:
-        index.collection.delete(where={"owner": user})
+        index.collection.delete(where={"owner": owner})
         metadata = index.metadata()
         index.writes += 1  # a new revision: searches drop the deleted passages from their in-memory corpus at once
         index.collection.modify(metadata={**metadata, REVISION_KEY: uuid.uuid4().hex})
@@ -94,7 +96,10 @@ def _inside(parent: Path, user: str) -> Path:
 
 def delete_files(settings: Settings, user: str) -> int:
     """Delete the user's uploaded documents (data_dir/uploads/<user>/) and download files; how many files."""
-    folders = [_inside(settings.data_dir / "uploads", user), owner_folder(settings.private_tmp, user)]
+    from coach.guidance.uploads import uploads_dir
+
+    _inside(settings.data_dir / "uploads", user)  # refuses names that would reach outside the folder
+    folders = [uploads_dir(settings.data_dir, user), owner_folder(settings.private_tmp, user)]
     removed = 0
     for folder in folders:
         if folder.exists():
