@@ -4,11 +4,13 @@ and written out as JSON lines so that a team can see what the coach gets wrong."
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from pydantic import ValidationError
 
+from coach.chat.transcript import message_text
 from coach.errors import InputError, validation_summary
 from coach.journal import store
 from coach.journal.records import AnswerFeedback, checked_user
@@ -69,3 +71,19 @@ def _valid(**fields) -> AnswerFeedback:
         return AnswerFeedback.model_validate(fields)
     except ValidationError as exc:
         raise InputError(f"Cannot save the feedback: {validation_summary(exc)}") from exc
+
+
+def answer_context(history: Sequence[Mapping[str, Any]], index: int) -> tuple[str, str, str]:
+    """(question, answer, sources) around the assistant message at `index` in Gradio's history: the user message
+    before it, the untitled reply of that turn, and the folded messages (sources) that came with it."""
+    start = next((i for i in range(min(index, len(history) - 1), -1, -1) if history[i].get("role") == "user"), -1)
+    end = next((i for i in range(start + 1, len(history)) if history[i].get("role") == "user"), len(history))
+    turn = history[start + 1 : end]
+    question = message_text(history[start].get("content")) if start >= 0 else ""
+    untitled = [m for m in turn if not (m.get("metadata") or {}).get("title")]
+    titled = [m for m in turn if (m.get("metadata") or {}).get("title")]
+    answer = "\n\n".join(message_text(m.get("content")) for m in untitled).strip()
+    if not answer and 0 <= index < len(history):  # a tool or rehearsal turn: the message itself is the answer
+        answer = message_text(history[index].get("content"))
+    sources = "\n\n".join(f"{m['metadata']['title']}\n{message_text(m.get('content'))}" for m in titled).strip()
+    return question, answer, sources
