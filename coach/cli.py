@@ -228,6 +228,20 @@ def cmd_journal(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_feedback(settings: Settings, args: argparse.Namespace) -> int:
+    from coach.journal.journal import Journal
+
+    with Journal(settings.journal_file) as journal:
+        lines = list(journal.feedback.json_lines(args.user))
+    text = "".join(line + "\n" for line in lines)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {len(lines)} feedback rows to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from coach.ui.page import serve
 
@@ -332,6 +346,13 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("file", help="a JSON export, or - for standard input")
     q.add_argument("--user", help="whose journal (default: the local user)")
     q.set_defaults(func=cmd_journal)
+
+    p = sub.add_parser("feedback", help="the thumbs up and down given to answers on the page")
+    feedback_sub = p.add_subparsers(dest="feedback_command", required=True)
+    q = feedback_sub.add_parser("export", help="write them as JSON lines: question, answer, sources, reason")
+    q.add_argument("--out", help="file to write (default: standard output)")
+    q.add_argument("--user", help="one user's feedback (default: every user's on this machine)")
+    q.set_defaults(func=cmd_feedback)
 
     p = sub.add_parser("serve", help="start the web page")
     p.set_defaults(func=cmd_serve)
