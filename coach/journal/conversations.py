@@ -125,6 +125,9 @@ class ConversationLog:
                 )
                 insert_row(conn, user, current)
             else:
+                rows = _rows(current.id, history)
+                if store.select_rows(conn, ConversationMessage, user, {"conversation_id": current.id}) == rows:
+                    return current  # shown again (opened, reloaded): not a change, so its place in the list stays
                 current = current.model_copy(update={"updated_at": now})
                 update_row(conn, user, current)
             delete_rows(conn, ConversationMessage, user, {"conversation_id": current.id})
