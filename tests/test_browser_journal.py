@@ -82,6 +82,11 @@ def ask(page: Page, question: str) -> None:
     expect(page.get_by_role("button", name="Send")).to_be_visible()
 
 
+def start_new(page: Page) -> None:
+    page.get_by_role("button", name="New conversation").click()
+    expect(page.get_by_text(ANSWER)).to_have_count(0)
+
+
 def conversation(page: Page, title: str):
     return page.locator("#conversation-list").get_by_role("radio", name=title)
 
@@ -164,7 +169,7 @@ def test_past_conversations_open_rename_and_delete(alice: Page):
     first, second = name(alice, "Cancelling mentor"), name(alice, "Finding a sponsor")
     ask(alice, first)
     expect(conversation(alice, first)).to_be_visible()
-    alice.get_by_role("button", name="New conversation").click()
+    start_new(alice)
     expect(alice.get_by_text(first, exact=True).filter(visible=True)).to_have_count(1)  # only in the list now
     ask(alice, second)
     expect(conversation(alice, second)).to_be_visible()
@@ -191,7 +196,7 @@ def test_past_conversations_open_rename_and_delete(alice: Page):
 def test_searching_conversations_lists_only_the_matching_ones(alice: Page):
     mentoring, salary = name(alice, "Weekly mentoring cadence"), name(alice, "Negotiating salary")
     ask(alice, mentoring)
-    alice.get_by_role("button", name="New conversation").click()
+    start_new(alice)
     ask(alice, salary)
     alice.get_by_label("Search conversations").fill("salary")
     expect(conversation(alice, salary)).to_be_visible()

@@ -54,6 +54,7 @@ def test_rename_search_and_delete_touch_only_that_users_conversations(journal: J
     journal.conversations.save("bob", None, [{"role": "user", "content": "Cadence questions"}])
     assert [c.title for c in journal.conversations.list("alice", "CADENCE")] == [first.title]  # found in a reply
     assert [c.title for c in journal.conversations.list("alice", "100%")] == []  # % is a character, not a wildcard
+    assert journal.conversations.list("alice", "fifteen minutes") == []  # the sources shown are not searched
     assert journal.conversations.rename("alice", first.id, "  Cancelled   meetings ").title == "Cancelled meetings"
     assert [c.title for c in journal.conversations.list("bob")] == ["Cadence questions"]
     with pytest.raises(JournalNotFound):

@@ -149,14 +149,16 @@ def raise_counter(conn: sqlite3.Connection, user: str, table: str, at_least: int
 
 
 def conversations_newest_first(conn: sqlite3.Connection, user: str, containing: str = "") -> list[Conversation]:
-    """The user's conversations, last changed first; with `containing`, those whose title or any message has it
-    (case-insensitive for ASCII letters)."""
+    """The user's conversations, last changed first; with `containing`, those whose title, or any message said by
+    the user or the coach, has it (case-insensitive for ASCII letters). Folded messages (the guidance passages
+    shown as sources, tool forms) are not searched: their words are the guidance's, not the conversation's."""
     if not containing.strip():
         return _read(conn, Conversation, "user = ? ORDER BY updated_at DESC, id DESC", [user])
     pattern = "%" + containing.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     sql = (
         "user = ? AND (title LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM conversation_messages AS m WHERE "
-        "m.user = conversations.user AND m.conversation_id = conversations.id AND m.text LIKE ? ESCAPE '\\')) "
+        "m.user = conversations.user AND m.conversation_id = conversations.id AND (m.role = 'user' OR m.title IS NULL) "
+        "AND m.text LIKE ? ESCAPE '\\')) "
         "ORDER BY updated_at DESC, id DESC"
     )
     return _read(conn, Conversation, sql, [user, pattern, pattern])

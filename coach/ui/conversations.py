@@ -78,10 +78,10 @@ def past_conversations(startup: Startup, app: gr.Blocks, chat: gr.ChatInterface,
         user = user_of(request)
         current = opened(state, user)
         if not history:
-            return {kept: {"user": user, "id": None}, listed: gr.update(value=None)} if current else {}
+            return {kept: {"user": user, "id": None}, listed: gr.update(value=None)} if current else {notice: gr.skip()}
         saved = log().save(user, current, history)
         if saved.id == current:
-            return {}
+            return {notice: gr.skip()}
         return {kept: {"user": user, "id": saved.id}, listed: listing(user, saved.id, containing), title: saved.title}
 
     def restore(state: Any, request: gr.Request):
@@ -95,14 +95,14 @@ def past_conversations(startup: Startup, app: gr.Blocks, chat: gr.ChatInterface,
         try:
             update = listing(user, current)
         except CoachError:
-            return {}
+            return {notice: gr.skip()}
         chosen = {title: log().get(user, current).title} if current else {}
         return {listed: update, **chosen, **({c: history for c in shown} if history else {})}
 
     def pick(conversation_id: int | None, request: gr.Request):
         user = user_of(request)
         if not conversation_id:
-            return {}
+            return {notice: gr.skip()}
         history = log().history(user, conversation_id)
         chosen = {kept: {"user": user, "id": conversation_id}, title: log().get(user, conversation_id).title}
         return {**{c: history for c in shown}, **chosen, notice: ""}
@@ -147,7 +147,7 @@ def past_conversations(startup: Startup, app: gr.Blocks, chat: gr.ChatInterface,
 
     def do_import(file: Any, containing: str, request: gr.Request):
         if not file:
-            return {}
+            return {notice: gr.skip()}
         user = user_of(request)
         path = Path(file if isinstance(file, str) else file.name)
         imported = log().import_json(user, path.read_text(encoding="utf-8"))
@@ -164,7 +164,9 @@ def past_conversations(startup: Startup, app: gr.Blocks, chat: gr.ChatInterface,
     app.load(guarded(restore), kept, everything, queue=False, **quiet)
     listed.input(guarded(pick), listed, everything, api_name="open_conversation")
     new.click(guarded(start_new), None, everything, api_name=False)
-    search.input(guarded(find), [search, kept], everything, api_name="search_conversations", trigger_mode="always_last")
+    search.change(
+        guarded(find), [search, kept], everything, api_name="search_conversations", trigger_mode="always_last"
+    )
     rename.click(guarded(do_rename), [title, kept, search], everything, api_name="rename_conversation")
     title.submit(guarded(do_rename), [title, kept, search], everything, api_name=False)
     delete.click(guarded(do_delete), [kept, search], everything, api_name="delete_conversation")
