@@ -154,6 +154,7 @@ def test_logging_a_meeting_ends_with_the_follow_up_and_the_mentors_timeline(alic
     expect(alice.locator("#open-mentor")).to_contain_text(mentor)
     expect(timeline).to_contain_text("Decisions:")
     expect(timeline).to_contain_text("send the deck")
+    expect(alice.locator("#journal-notice")).to_contain_text("Saved the meeting")  # drawing it changed nothing
     shot(alice, f"22-log-meeting-saved-{alice.width}")  # type: ignore[attr-defined]
 
     alice.get_by_role("button", name="Back to all mentors").click()

@@ -161,7 +161,9 @@ def checklist(journal: Journal, user: str, items: list[ActionItem], version: gr.
             journal.update_action_item(user, item_id, text=(text or "").strip())
             return "Saved the new wording."
 
-        def redate(value: Any, item_id: int = item.id) -> str:
+        def redate(value: Any, item_id: int = item.id, before: date | None = item.due) -> str | None:
+            if due_date(value) == before:  # the picker reports its value when drawn: not a change
+                return None
             journal.update_action_item(user, item_id, due=due_date(value))
             return "Saved the due date."
 

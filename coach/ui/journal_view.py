@@ -73,7 +73,7 @@ def timeline(meetings: list[Meeting], items: list[ActionItem]) -> str:
     for meeting in reversed(meetings):
         came = [i for i in items if i.meeting_id == meeting.id]
         block = [f"#### {local(meeting.starts_at):%a %d %b %Y, %H:%M} · {meeting.minutes} min"]
-        block.append(meeting.notes.strip() or "_No notes._")
+        block.append(meeting.notes.strip().replace("\n", "  \n") or "_No notes._")  # the lines as written
         if came:
             block.append("Action items from this meeting:\n" + "\n".join(f"- {i.text}" for i in came))
         parts.append("\n\n".join(block))
