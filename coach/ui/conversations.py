@@ -46,11 +46,10 @@ def past_conversations(startup: Startup, app: gr.Blocks, chat: gr.ChatInterface,
         with gr.Row():
             rename = gr.Button("Rename", size="sm")
             delete = gr.Button("Delete", size="sm", variant="stop")
-        with gr.Row():
-            export_md = gr.Button("Export the conversation as Markdown", size="sm")
-            export_json = gr.Button("Export as JSON", size="sm")
-        exported = gr.File(label="Exported conversation", visible=False)
+        export_json = gr.Button("Export as JSON", size="sm")
         upload = gr.File(label="Import an exported conversation (JSON)", file_types=[".json"])
+    export_md = gr.Button("Export the conversation as Markdown", size="sm")
+    exported = gr.File(label="Exported conversation", visible=False)
     shown = [chat.chatbot, chat.chatbot_state, chat.chatbot_value]
 
     def log() -> ConversationLog:
