@@ -97,7 +97,9 @@ def open_section(page: Page, title: str) -> None:
 
 def item_row(page: Page, text: str):
     """The checklist line whose words are `text` (the words sit in an editable box)."""
-    page.locator(".action-item textarea").first.wait_for()
+    page.wait_for_function(  # the checklist is drawn again after each change: wait for the line to be in it
+        "text => [...document.querySelectorAll('.action-item textarea')].some((box) => box.value === text)", arg=text
+    )
     rows = page.locator(".action-item")
     found = [n for n in range(rows.count()) if rows.nth(n).locator("textarea").input_value() == text]
     assert len(found) == 1, f"{len(found)} checklist lines say {text!r}"
@@ -179,6 +181,7 @@ def test_past_conversations_open_rename_and_delete(alice: Page):
     expect(alice.get_by_role("log").get_by_text(first)).to_have_count(1)
     shot(alice, f"23-conversation-opened-{alice.width}")  # type: ignore[attr-defined]
     open_section(alice, "This conversation")
+    expect(alice.get_by_label("Title")).to_have_value(first)  # the opened conversation's, ready to change
     alice.get_by_label("Title").fill(name(alice, "Renamed chat"))
     alice.get_by_role("button", name="Rename").click()
     expect(conversation(alice, name(alice, "Renamed chat"))).to_be_visible()
@@ -225,3 +228,17 @@ def test_one_users_conversations_are_invisible_to_another(browser: Browser, page
         shot(bob, f"26-other-user-{width}")
     finally:
         bob.context.close()
+
+
+def test_a_thumbs_down_with_a_reason_is_kept_with_the_question_and_sources(alice: Page, journal_file: Path):
+    question = name(alice, "Is a sponsor the same as a mentor?")
+    ask(alice, question)
+    alice.get_by_role("log").get_by_role("button", name="Dislike").last.click()
+    alice.get_by_label("Thanks. What made this answer good or bad? (optional)").fill("It ignored sponsors")
+    alice.get_by_role("button", name="Send the reason").click()
+    expect(alice.locator("#feedback-notice")).to_contain_text("Thanks, noted.")
+    shot(alice, f"27-feedback-{alice.width}")  # type: ignore[attr-defined]
+    with Journal(journal_file) as journal:
+        [kept] = [f for f in journal.feedback.list("alice") if f.question == question]
+    assert (kept.liked, kept.reason, kept.answer) == (False, "It ignored sponsors", ANSWER)
+    assert "Sources" in kept.sources
