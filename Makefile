@@ -21,11 +21,13 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# Debian packages the tests use: chromium for the browser tests (never `playwright install`), strace to prove a
-# session makes no outbound connection. CI runs as root.
+# Debian packages the tests use: chromium for the browser tests (never `playwright install`) with a colour emoji
+# font (Gradio's and the coach's titles carry emoji), strace to prove a session makes no outbound connection.
+# CI runs as root.
 browser:
-	command -v chromium >/dev/null && command -v strace >/dev/null && command -v ip >/dev/null || \
-		(apt-get update && apt-get install -y --no-install-recommends chromium strace iproute2)
+	command -v chromium >/dev/null && command -v strace >/dev/null && command -v ip >/dev/null && \
+		[ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || \
+		(apt-get update && apt-get install -y --no-install-recommends chromium strace iproute2 fonts-noto-color-emoji)
 
 run: setup
 	$(BIN)/python app.py

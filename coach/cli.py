@@ -249,6 +249,20 @@ def cmd_forget(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_feedback(settings: Settings, args: argparse.Namespace) -> int:
+    from coach.journal.journal import Journal
+
+    with Journal(settings.journal_file, passphrase=settings.journal_passphrase()) as journal:
+        lines = list(journal.feedback.json_lines(args.user))
+    text = "".join(line + "\n" for line in lines)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {len(lines)} feedback rows to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from coach.ui.page import serve
 
@@ -361,6 +375,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", required=True, help="whose data (the local user without log-in is 'local')")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.set_defaults(func=cmd_forget)
+    p = sub.add_parser("feedback", help="the thumbs up and down given to answers on the page")
+    feedback_sub = p.add_subparsers(dest="feedback_command", required=True)
+    q = feedback_sub.add_parser("export", help="write them as JSON lines: question, answer, sources, reason")
+    q.add_argument("--out", help="file to write (default: standard output)")
+    q.add_argument("--user", help="one user's feedback (default: every user's on this machine)")
+    q.set_defaults(func=cmd_feedback)
 
     p = sub.add_parser("serve", help="start the web page")
     p.set_defaults(func=cmd_serve)

@@ -16,6 +16,7 @@ from coach.guidance.retrieval import Retriever
 from coach.journal.journal import Journal
 from coach.llm.capabilities import capabilities_of
 from coach.llm.models import build_chat_model, describe_model
+from coach.llm.plain_words import files_in_words, model_in_words
 from coach.llm.prompts import load_prompt, use_prompt_overrides
 from coach.settings import Settings
 
@@ -44,6 +45,11 @@ class Coach:
         load_prompt("answer_system")
 
     def status_line(self) -> str:
+        """What matters in plain words, then the details (model, index location) folded away."""
+        plain = f"{model_in_words(self.settings)} · {files_in_words(self.index.source_count())}"
+        return f"{plain}\n\n<details><summary>Details</summary>\n\n{self.status_details()}\n\n</details>"
+
+    def status_details(self) -> str:
         where = self.settings.chroma_url or str(self.settings.chroma_dir)
         passages = self.index.count()
         return f"Model: {self.model_label} · Index: {passages} passages in '{self.settings.collection}' at {where}"

@@ -115,6 +115,11 @@ def open_tab(page: Page, name: str) -> None:
     expect(page.get_by_role("tab", name=name, exact=True, selected=True)).to_be_visible()
 
 
+def chat_log(page: Page) -> Locator:
+    """The chat's messages (the list of past conversations beside it shows their first questions too)."""
+    return page.get_by_role("log")
+
+
 def ask(page: Page, question: str = QUESTION) -> None:
     """Send a question and wait until its whole answer is in and the page is ready for the next one."""
     answers = page.get_by_text(ANSWER)
@@ -157,7 +162,7 @@ def test_a_question_streams_an_answer_with_its_sources_and_the_chat_controls(coa
     # waited for: on a busy machine they were sometimes never drawn although the job ran, here and on older code.)
     expect(coach_page.get_by_role("button", name="Stop")).to_be_visible()
     expect(message_box(coach_page)).to_be_disabled()
-    expect(coach_page.get_by_text(QUESTION)).to_be_visible()
+    expect(chat_log(coach_page).get_by_text(QUESTION)).to_be_visible()
     shot(coach_page, "02-answer-working")
     script.gate.set()
 
@@ -258,18 +263,18 @@ def test_the_conversation_is_still_there_after_a_reload_and_clear_empties_it(coa
     ask(coach_page)
     wait_until_kept(coach_page)
     coach_page.reload()
-    expect(coach_page.get_by_text(QUESTION)).to_be_visible()
+    expect(chat_log(coach_page).get_by_text(QUESTION)).to_be_visible()
     expect(coach_page.get_by_text(ANSWER)).to_be_visible()
     expect(coach_page.get_by_text(re.compile(r"📚 Sources \(\d+\)"))).to_be_visible()
     shot(coach_page, "08-after-reload")
 
     coach_page.get_by_role("button", name="Clear").click()
-    expect(coach_page.get_by_text(QUESTION)).to_be_hidden()
+    expect(chat_log(coach_page).get_by_text(QUESTION)).to_be_hidden()
     wait_until_kept(coach_page)
     coach_page.reload()
     expect(message_box(coach_page)).to_be_visible()
     expect(coach_page.get_by_text("Ask the coach…")).to_be_visible()
-    expect(coach_page.get_by_text(QUESTION)).to_be_hidden()
+    expect(chat_log(coach_page).get_by_text(QUESTION)).to_be_hidden()
 
 
 def test_the_conversation_exports_as_markdown_with_its_sources_folded(coach_page: Page):
@@ -303,7 +308,7 @@ def test_every_visible_input_has_an_accessible_name(coach_page: Page):
     for tab in TABS:
         open_tab(coach_page, tab)
         if tab == "Journal":
-            for section in ("Debrief a meeting", "Export and import"):
+            for section in ("Add a mentor", "Add an action item", "Export and import"):
                 coach_page.get_by_role("button", name=section).click()
             expect(coach_page.get_by_label("Your notes from the meeting")).to_be_visible()
         fields = visible(coach_page.locator("input:not([type=hidden]), textarea, select"))

@@ -411,7 +411,7 @@ def test_opening_a_v1_database_upgrades_it_keeping_rows_and_defaulting_new_colum
         assert journal.update_mentor(ME, mentor.id, cadence="monthly").cadence == "monthly"
         assert journal.add_mentor(ME, "Ben").id == 2
     conn = raw(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 

@@ -166,6 +166,7 @@ class GuidanceIndex:
         self.client = client
         self.name = name
         self.writes = 0  # revisions this handle has written: a cache over it refreshes at once after its own syncs
+        self._sources_seen: tuple[str | None, int] = (None, 0)  # (revision, number of source files) for the page
         try:
             self.collection: Collection = client.get_or_create_collection(
                 name, embedding_function=self.embedder, configuration={"hnsw": {"space": "cosine"}}
@@ -177,6 +178,13 @@ class GuidanceIndex:
 
     def count(self) -> int:
         return self.collection.count()
+
+    def source_count(self) -> int:
+        """How many guidance files the index holds (read once per change of the index)."""
+        revision = self.revision()
+        if self._sources_seen[0] != revision:
+            self._sources_seen = (revision, len(self._stored_files()))
+        return self._sources_seen[1]
 
     def metadata(self) -> dict:
         """The collection's metadata as stored now: the Collection object only caches what it saw when opened.

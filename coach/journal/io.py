@@ -12,16 +12,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from coach.errors import StoreError, validation_summary
-from coach.journal.store import (
-    ActionItem,
-    Goal,
-    Meeting,
-    Mentor,
-    Record,
-    insert_row,
-    raise_counter,
-    select_rows,
-)
+from coach.journal.records import ActionItem, Goal, Meeting, Mentor, Record
+from coach.journal.store import delete_rows, insert_row, raise_counter, select_rows
 
 FORMAT = "mentor-coach-journal"
 FORMAT_VERSION = 1  # the export format's own version, independent of the database schema version
@@ -112,7 +104,7 @@ def reference_problems(document: JournalDocument) -> list[str]:
 def replace_journal(conn: sqlite3.Connection, user: str, document: JournalDocument) -> dict[str, int]:
     """Inside the caller's transaction: delete the user's rows, insert the document's with their ids."""
     for model, _ in reversed(document.tables()):
-        conn.execute(f"DELETE FROM {model.TABLE} WHERE user_id = ?", (user,))
+        delete_rows(conn, model, user)
     for model, rows in document.tables():
         for row in rows:
             insert_row(conn, user, row)

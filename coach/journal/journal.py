@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, tzinfo
 from enum import Enum
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
@@ -14,23 +15,19 @@ from pydantic import ValidationError
 
 from coach.errors import InputError, validation_summary
 from coach.journal import io as journal_io
+from coach.journal import store
+from coach.journal.conversations import ConversationLog
+from coach.journal.feedback import FeedbackLog
+from coach.journal.records import ActionItem, Goal, GoalStatus, ItemStatus, Meeting, Mentor, Owner, Record
+from coach.journal.records import checked_user as _user
 from coach.journal.store import (
     JOURNAL_FILENAME,
-    ActionItem,
-    Goal,
-    GoalStatus,
-    ItemStatus,
     JournalDB,
     JournalNotFound,
-    Meeting,
-    Mentor,
-    Owner,
-    Record,
     get_row,
     insert_row,
     next_id,
     select_rows,
-    to_sql,
     update_row,
 )
 
@@ -53,12 +50,6 @@ UNSET: Final = Unset.UNSET
 """Default of every `update_*` keyword: leave that field as it is (None can be a real value, e.g. `due=None`)."""
 
 R = TypeVar("R", bound=Record)
-
-
-def _user(user: str) -> str:
-    if not isinstance(user, str) or not user.strip() or len(user) > 320:
-        raise InputError("The journal needs a user id: a non-blank text of at most 320 characters.")
-    return user
 
 
 def _valid(model: type[R], fields: Mapping[str, Any]) -> R:
@@ -96,6 +87,16 @@ class Journal:
     def close(self) -> None:
         self._db.close()
 
+    @cached_property
+    def conversations(self) -> ConversationLog:
+        """Past chats, kept in the same file."""
+        return ConversationLog(self._db, self._clock)
+
+    @cached_property
+    def feedback(self) -> FeedbackLog:
+        """Thumbs up or down on answers, kept in the same file."""
+        return FeedbackLog(self._db, self._clock)
+
     def __enter__(self) -> Journal:
         return self
 
@@ -127,7 +128,7 @@ class Journal:
         return self._get(user, Goal, goal_id)
 
     def list_goals(self, user: str, *, status: GoalStatus | None = None) -> list[Goal]:
-        return self._list(user, Goal, *([("status = ?", status)] if status else []))
+        return self._list(user, Goal, {"status": status} if status else {})
 
     def update_goal(
         self, user: str, goal_id: int, *, text: str | Unset = UNSET, status: GoalStatus | Unset = UNSET
@@ -194,15 +195,19 @@ class Journal:
 
     def list_meetings(self, user: str, *, mentor_id: int | None = None) -> list[Meeting]:
         """Meetings in time order, of one mentor or of all."""
-        return self._list(user, Meeting, *self._mentor_filter(user, mentor_id), order="starts_at, id")
+        self._check_mentor(user, mentor_id)
+        with self._db.snapshot() as conn:
+            return store.meetings_in_time_order(conn, _user(user), mentor_id)
 
     def last_meeting(self, user: str, mentor_id: int, *, before: datetime | None = None) -> Meeting | None:
         """The latest meeting with this mentor that started by `before` (default: now); None if there was none."""
         if before is not None and before.utcoffset() is None:
             raise InputError("last_meeting needs a time with a time zone, e.g. datetime.now().astimezone().")
-        moment = to_sql(before or self._clock())
-        filters = self._mentor_filter(user, mentor_id)
-        found = self._list(user, Meeting, *filters, ("starts_at <= ?", moment), order="starts_at DESC, id DESC")
+        self._check_mentor(user, mentor_id)
+        with self._db.snapshot() as conn:
+            found = store.meetings_in_time_order(
+                conn, _user(user), mentor_id, until=before or self._clock(), latest_first=True
+            )
         return found[0] if found else None
 
     def update_meeting(
@@ -227,9 +232,7 @@ class Journal:
         """Delete a meeting; its action items stay (commitments outlive the record), no longer tied to it."""
         with self._db.transaction() as conn:
             get_row(conn, Meeting, _user(user), meeting_id)
-            conn.execute(
-                "UPDATE action_items SET meeting_id = NULL WHERE user_id = ? AND meeting_id = ?", (user, meeting_id)
-            )
+            store.detach_items(conn, user, meeting_id)
             self._delete(user, Meeting, meeting_id)
 
     # Action items
@@ -261,23 +264,26 @@ class Journal:
         meeting_id: int | None = None,
         status: ItemStatus | None = None,
     ) -> list[ActionItem]:
-        filters = [*self._mentor_filter(user, mentor_id)]
+        self._check_mentor(user, mentor_id)
+        filters: dict[str, Any] = {} if mentor_id is None else {"mentor_id": mentor_id}
         if meeting_id is not None:
             self._get(user, Meeting, meeting_id)
-            filters.append(("meeting_id = ?", meeting_id))
+            filters["meeting_id"] = meeting_id
         if status is not None:
-            filters.append(("status = ?", status))
-        return self._list(user, ActionItem, *filters)
+            filters["status"] = status
+        return self._list(user, ActionItem, filters)
 
     def open_action_items(self, user: str, mentor_id: int | None = None) -> list[ActionItem]:
         """Open items, soonest due first and undated last."""
-        filters = self._mentor_filter(user, mentor_id)
-        return self._list(user, ActionItem, *filters, ("status = ?", "open"), order="due IS NULL, due, id")
+        self._check_mentor(user, mentor_id)
+        with self._db.snapshot() as conn:
+            return store.open_items(conn, _user(user), mentor_id)
 
     def overdue_action_items(self, user: str, today: date) -> list[ActionItem]:
         """Open items due before `today` (the caller's local date), most overdue first."""
         today = today.date() if isinstance(today, datetime) else today
-        return self._list(user, ActionItem, ("status = 'open' AND due < ?", today.isoformat()), order="due, id")
+        with self._db.snapshot() as conn:
+            return store.overdue_items(conn, _user(user), today)
 
     def mark_done(self, user: str, item_id: int) -> ActionItem:
         """Close an item and record when; an item already done keeps its first `done_at`."""
@@ -353,10 +359,9 @@ class Journal:
         with self._db.snapshot() as conn:
             return get_row(conn, model, _user(user), row_id)
 
-    def _list(self, user: str, model: type[R], *filters: tuple[str, Any], order: str = "id") -> list[R]:
-        where = " AND ".join(f"({sql})" for sql, _ in filters)
+    def _list(self, user: str, model: type[R], equal: Mapping[str, Any] | None = None) -> list[R]:
         with self._db.snapshot() as conn:
-            return select_rows(conn, model, _user(user), where, [value for _, value in filters], order=order)
+            return select_rows(conn, model, _user(user), equal)
 
     def _update(self, user: str, model: type[R], row_id: int, changes: Mapping[str, Any]) -> R:
         user = _user(user)
@@ -370,16 +375,13 @@ class Journal:
     def _delete(self, user: str, model: type[R], row_id: int) -> None:
         user = _user(user)
         with self._db.transaction() as conn:
-            cursor = conn.execute(f"DELETE FROM {model.TABLE} WHERE user_id = ? AND id = ?", (user, row_id))
-            if cursor.rowcount == 0:
+            if store.delete_rows(conn, model, user, {"id": row_id}) == 0:
                 raise JournalNotFound(f"There is no {model.NOUN} {row_id} in this journal.")
 
-    def _mentor_filter(self, user: str, mentor_id: int | None) -> list[tuple[str, Any]]:
-        """A filter on one mentor (JournalNotFound if it is not the user's), or none."""
-        if mentor_id is None:
-            return []
-        self._get(user, Mentor, mentor_id)
-        return [("mentor_id = ?", mentor_id)]
+    def _check_mentor(self, user: str, mentor_id: int | None) -> None:
+        """JournalNotFound unless the mentor (when given) is the user's."""
+        if mentor_id is not None:
+            self._get(user, Mentor, mentor_id)
 
     @staticmethod
     def _links(

@@ -1,180 +1,29 @@
-"""The journal's SQLite file: its row types, versioned schema migrations, and transactions."""
+"""The journal's SQLite file: the connection and its transactions, and every SQL statement the journal runs."""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
+from typing import Any, TypeVar
 
-from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    ValidationError,
-    model_validator,
-)
+from pydantic import ValidationError
 
 from coach.errors import StoreError, validation_summary
 from coach.journal.cipher import DB_ERRORS, connect
+from coach.journal.migrations import MIGRATIONS, SCHEMA_VERSION, migrate
+from coach.journal.records import ActionItem, AnswerFeedback, Conversation, Goal, Meeting, Mentor, Record
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "ActionItem", "Goal", "JournalDB", "JournalNotFound", "Meeting", "Mentor"]
 
 JOURNAL_FILENAME = "journal.sqlite3"
-
-# Each step runs in its own transaction and sets PRAGMA user_version to its position (1-based). A released step is
-# never edited: change the schema by appending a step. A step that rebuilds a table runs with foreign keys off and
-# is checked with PRAGMA foreign_key_check before it commits.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    # 1: initial schema. Rows are keyed by (user_id, id): ids count per user, and a foreign key that includes
-    # user_id can only point at a row of the same user.
-    (
-        """CREATE TABLE id_counters (
-            user_id TEXT NOT NULL, entity TEXT NOT NULL, last_id INTEGER NOT NULL,
-            PRIMARY KEY (user_id, entity)
-        ) WITHOUT ROWID""",
-        """CREATE TABLE goals (
-            user_id TEXT NOT NULL, id INTEGER NOT NULL,
-            text TEXT NOT NULL,
-            status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'achieved', 'dropped')),
-            created_at TEXT NOT NULL,
-            PRIMARY KEY (user_id, id)
-        )""",
-        """CREATE TABLE mentors (
-            user_id TEXT NOT NULL, id INTEGER NOT NULL,
-            name TEXT NOT NULL, role TEXT NOT NULL DEFAULT '', how_met TEXT NOT NULL DEFAULT '',
-            notes TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL,
-            PRIMARY KEY (user_id, id)
-        )""",
-        """CREATE TABLE meetings (
-            user_id TEXT NOT NULL, id INTEGER NOT NULL,
-            mentor_id INTEGER NOT NULL, starts_at TEXT NOT NULL, minutes INTEGER NOT NULL CHECK (minutes >= 0),
-            agenda TEXT NOT NULL DEFAULT '', notes TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL,
-            PRIMARY KEY (user_id, id),
-            UNIQUE (user_id, id, mentor_id),
-            FOREIGN KEY (user_id, mentor_id) REFERENCES mentors (user_id, id) ON DELETE CASCADE
-        )""",
-        "CREATE INDEX meetings_by_mentor ON meetings (user_id, mentor_id, starts_at)",
-        # An item from a meeting is about that meeting's mentor: the three-column key keeps them in step, also
-        # when the meeting moves to another mentor (ON UPDATE CASCADE).
-        """CREATE TABLE action_items (
-            user_id TEXT NOT NULL, id INTEGER NOT NULL,
-            mentor_id INTEGER, meeting_id INTEGER,
-            text TEXT NOT NULL, owner TEXT NOT NULL CHECK (owner IN ('me', 'mentor')), due TEXT,
-            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done')),
-            created_at TEXT NOT NULL, done_at TEXT,
-            PRIMARY KEY (user_id, id),
-            CHECK ((status = 'done') = (done_at IS NOT NULL)),
-            CHECK (meeting_id IS NULL OR mentor_id IS NOT NULL),
-            FOREIGN KEY (user_id, mentor_id) REFERENCES mentors (user_id, id) ON DELETE CASCADE,
-            FOREIGN KEY (user_id, meeting_id, mentor_id) REFERENCES meetings (user_id, id, mentor_id)
-                ON UPDATE CASCADE
-        )""",
-        "CREATE INDEX action_items_by_mentor ON action_items (user_id, mentor_id)",
-        "CREATE INDEX action_items_by_meeting ON action_items (user_id, meeting_id, mentor_id)",
-    ),
-    # 2: how often and where a mentor prefers to meet; an index for the open/overdue queries.
-    (
-        "ALTER TABLE mentors ADD COLUMN cadence TEXT NOT NULL DEFAULT ''",
-        "ALTER TABLE mentors ADD COLUMN channel TEXT NOT NULL DEFAULT ''",
-        "CREATE INDEX action_items_open_by_due ON action_items (user_id, status, due)",
-    ),
-)
-SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class JournalNotFound(StoreError):
     """No row with that id in this user's journal (it may not exist, or may belong to another user)."""
-
-
-def _not_blank(text: str) -> str:
-    if not text.strip():
-        raise ValueError("must not be blank")
-    return text
-
-
-# Every text has a length limit: it also makes pydantic reject unpaired surrogates, which SQLite cannot store.
-Name = Annotated[str, StringConstraints(min_length=1, max_length=500), AfterValidator(_not_blank)]
-Short = Annotated[str, StringConstraints(max_length=500)]
-Sentence = Annotated[str, StringConstraints(min_length=1, max_length=10_000), AfterValidator(_not_blank)]
-Medium = Annotated[str, StringConstraints(max_length=10_000)]
-Long = Annotated[str, StringConstraints(max_length=1_000_000)]
-Utc = Annotated[AwareDatetime, AfterValidator(lambda moment: moment.astimezone(UTC))]
-RowId = Annotated[int, Field(ge=1)]
-
-GoalStatus = Literal["active", "achieved", "dropped"]
-Owner = Literal["me", "mentor"]
-ItemStatus = Literal["open", "done"]
-
-
-class Record(BaseModel):
-    """One row of a user's journal; the user is not part of it, so an export can be imported for another user."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    TABLE: ClassVar[str]
-    NOUN: ClassVar[str]
-
-    id: RowId
-
-
-class Goal(Record):
-    TABLE = "goals"
-    NOUN = "goal"
-
-    text: Sentence
-    status: GoalStatus = "active"
-    created_at: Utc
-
-
-class Mentor(Record):
-    TABLE = "mentors"
-    NOUN = "mentor"
-
-    name: Name
-    role: Short = ""
-    how_met: Medium = ""
-    cadence: Short = Field(default="", description="How often you meet, in your words: 'monthly', 'ad hoc'.")
-    channel: Short = Field(default="", description="Where you meet: 'video call', 'coffee', 'email'.")
-    notes: Long = ""
-    created_at: Utc
-
-
-class Meeting(Record):
-    TABLE = "meetings"
-    NOUN = "meeting"
-
-    mentor_id: RowId
-    starts_at: Utc
-    minutes: int = Field(default=30, ge=0, le=24 * 60)
-    agenda: Long = Field(default="", description="Markdown.")
-    notes: Long = ""
-    created_at: Utc
-
-
-class ActionItem(Record):
-    TABLE = "action_items"
-    NOUN = "action item"
-
-    mentor_id: RowId | None = None
-    meeting_id: RowId | None = None
-    text: Sentence
-    owner: Owner = "me"
-    due: date | None = None
-    status: ItemStatus = "open"
-    created_at: Utc
-    done_at: Utc | None = None
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        if (self.status == "done") != (self.done_at is not None):
-            raise ValueError("done_at is set exactly when status is 'done'")
-        if self.meeting_id is not None and self.mentor_id is None:
-            raise ValueError("an action item from a meeting has that meeting's mentor_id")
-        return self
 
 
 R = TypeVar("R", bound=Record)
@@ -189,21 +38,34 @@ def to_sql(value: Any) -> Any:
     return value
 
 
-def select_rows(
-    conn: sqlite3.Connection, model: type[R], user: str, where: str = "", params: Sequence = (), *, order: str = "id"
-) -> list[R]:
-    """Rows of `model` belonging to `user`; `where` is extra SQL ANDed to the user filter."""
-    sql = f"SELECT {', '.join(model.model_fields)} FROM {model.TABLE} WHERE user_id = ?"
-    rows = conn.execute(sql + (f" AND {where}" if where else "") + f" ORDER BY {order}", (user, *params))
+def _where(model: type[Record], equal: Mapping[str, Any]) -> tuple[str, list[Any]]:
+    """`user = ? AND column = ? ...` for the given columns (each a field of `model`, never user text)."""
+    unknown = set(equal) - set(model.model_fields)
+    if unknown:
+        raise ValueError(f"{model.TABLE} has no column {sorted(unknown)}")
+    clauses = [f"{model.USER_COLUMN} = ?", *(f"{column} IS ?" for column in equal)]
+    return " AND ".join(clauses), list(map(to_sql, equal.values()))
+
+
+def _read(conn: sqlite3.Connection, model: type[R], sql: str, params: Sequence) -> list[R]:
+    rows = conn.execute(f"SELECT {', '.join(model.model_fields)} FROM {model.TABLE} WHERE {sql}", params)
     try:
         return [model.model_validate(dict(row)) for row in rows]
     except ValidationError as exc:  # only another program writing the file directly gets here
         raise StoreError(f"The journal has a {model.NOUN} that cannot be read: {validation_summary(exc)}") from exc
 
 
+def select_rows(
+    conn: sqlite3.Connection, model: type[R], user: str, equal: Mapping[str, Any] | None = None, *, newest=False
+) -> list[R]:
+    """Rows of `model` belonging to `user` whose columns equal `equal`, in id order (newest first if asked)."""
+    where, params = _where(model, equal or {})
+    return _read(conn, model, f"{where} ORDER BY id{' DESC' if newest else ''}", [user, *params])
+
+
 def get_row(conn: sqlite3.Connection, model: type[R], user: str, row_id: int) -> R:
     """One row of the user's, or JournalNotFound (the same answer whether it is missing or someone else's)."""
-    rows = select_rows(conn, model, user, "id = ?", (row_id,))
+    rows = select_rows(conn, model, user, {"id": row_id})
     if not rows:
         raise JournalNotFound(f"There is no {model.NOUN} {row_id} in this journal.")
     return rows[0]
@@ -211,16 +73,59 @@ def get_row(conn: sqlite3.Connection, model: type[R], user: str, row_id: int) ->
 
 def insert_row(conn: sqlite3.Connection, user: str, record: Record) -> None:
     data = record.model_dump()
-    columns = ", ".join(["user_id", *data])
+    columns = ", ".join([record.USER_COLUMN, *data])
     marks = ", ".join("?" * (len(data) + 1))
     conn.execute(f"INSERT INTO {record.TABLE} ({columns}) VALUES ({marks})", [user, *map(to_sql, data.values())])
 
 
-def update_row(conn: sqlite3.Connection, user: str, record: Record) -> None:
-    data = record.model_dump(exclude={"id"})
+def update_row(conn: sqlite3.Connection, user: str, record: Record, key: Mapping[str, Any] | None = None) -> None:
+    data = record.model_dump(exclude={"id", *(key or {})})
     assignments = ", ".join(f"{column} = ?" for column in data)
-    values = [*map(to_sql, data.values()), user, record.id]
-    conn.execute(f"UPDATE {record.TABLE} SET {assignments} WHERE user_id = ? AND id = ?", values)
+    where, params = _where(type(record), {**(key or {}), "id": record.id})
+    conn.execute(f"UPDATE {record.TABLE} SET {assignments} WHERE {where}", [*map(to_sql, data.values()), user, *params])
+
+
+def delete_rows(
+    conn: sqlite3.Connection, model: type[Record], user: str, equal: Mapping[str, Any] | None = None
+) -> int:
+    """Delete the user's rows of `model` matching `equal` (all of them when not given); returns how many."""
+    where, params = _where(model, equal or {})
+    return conn.execute(f"DELETE FROM {model.TABLE} WHERE {where}", [user, *params]).rowcount
+
+
+# The journal's own queries
+
+
+def open_items(conn: sqlite3.Connection, user: str, mentor_id: int | None) -> list[ActionItem]:
+    """Open items, soonest due first and undated last."""
+    mentor = "" if mentor_id is None else " AND mentor_id = ?"
+    params = [user, *([] if mentor_id is None else [mentor_id])]
+    return _read(conn, ActionItem, f"user_id = ? AND status = 'open'{mentor} ORDER BY due IS NULL, due, id", params)
+
+
+def overdue_items(conn: sqlite3.Connection, user: str, today: date) -> list[ActionItem]:
+    """Open items due before `today`, most overdue first."""
+    sql = "user_id = ? AND status = 'open' AND due < ? ORDER BY due, id"
+    return _read(conn, ActionItem, sql, [user, today.isoformat()])
+
+
+def meetings_in_time_order(
+    conn: sqlite3.Connection, user: str, mentor_id: int | None, *, until: datetime | None = None, latest_first=False
+) -> list[Meeting]:
+    clauses, params = ["user_id = ?"], [user]
+    if mentor_id is not None:
+        clauses.append("mentor_id = ?")
+        params.append(mentor_id)
+    if until is not None:
+        clauses.append("starts_at <= ?")
+        params.append(to_sql(until))
+    order = "starts_at DESC, id DESC" if latest_first else "starts_at, id"
+    return _read(conn, Meeting, f"{' AND '.join(clauses)} ORDER BY {order}", params)
+
+
+def detach_items(conn: sqlite3.Connection, user: str, meeting_id: int) -> None:
+    """Keep a meeting's action items when it is deleted, no longer tied to it."""
+    conn.execute("UPDATE action_items SET meeting_id = NULL WHERE user_id = ? AND meeting_id = ?", (user, meeting_id))
 
 
 def next_id(conn: sqlite3.Connection, user: str, table: str) -> int:
@@ -239,6 +144,33 @@ def raise_counter(conn: sqlite3.Connection, user: str, table: str, at_least: int
         "ON CONFLICT (user_id, entity) DO UPDATE SET last_id = max(last_id, excluded.last_id)",
         (user, table, at_least),
     )
+
+
+# Conversations
+
+
+def conversations_newest_first(conn: sqlite3.Connection, user: str, containing: str = "") -> list[Conversation]:
+    """The user's conversations, last changed first; with `containing`, those whose title, or any message said by
+    the user or the coach, has it (case-insensitive for ASCII letters). Folded messages (the guidance passages
+    shown as sources, tool forms) are not searched: their words are the guidance's, not the conversation's."""
+    if not containing.strip():
+        return _read(conn, Conversation, "user = ? ORDER BY updated_at DESC, id DESC", [user])
+    pattern = "%" + containing.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    sql = (
+        "user = ? AND (title LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM conversation_messages AS m WHERE "
+        "m.user = conversations.user AND m.conversation_id = conversations.id AND (m.role = 'user' OR m.title IS NULL) "
+        "AND m.text LIKE ? ESCAPE '\\')) "
+        "ORDER BY updated_at DESC, id DESC"
+    )
+    return _read(conn, Conversation, sql, [user, pattern, pattern])
+
+
+def all_feedback(conn: sqlite3.Connection) -> list[tuple[str, AnswerFeedback]]:
+    """Every user's feedback with its user, oldest first (for `coach feedback export`)."""
+    columns = ", ".join(AnswerFeedback.model_fields)
+    rows = conn.execute(f"SELECT user, {columns} FROM answer_feedback ORDER BY created_at, user, id")
+    fields = AnswerFeedback.model_fields
+    return [(row["user"], AnswerFeedback.model_validate({k: row[k] for k in fields})) for row in rows]
 
 
 class JournalDB:
@@ -355,48 +287,3 @@ class JournalDB:
                 f"{self.busy_timeout:g} s. Try again in a moment."
             )
         return StoreError(f"The journal at {self.path} could not be read or written: {text}")
-
-
-def schema_version(conn: sqlite3.Connection) -> int:
-    return conn.execute("PRAGMA user_version").fetchone()[0]
-
-
-def too_new(path: Path, version: int, target: int) -> None:
-    if version > target:
-        raise StoreError(
-            f"The journal at {path} was written by a newer Mentor Coach (schema version {version}; this version "
-            f"knows up to {target}). Upgrade Mentor Coach, or set COACH_DATA_DIR to another folder."
-        )
-
-
-def migrate(conn: sqlite3.Connection, path: Path, migrations: Sequence[Sequence[str]] = MIGRATIONS) -> None:
-    """Bring the file up to `len(migrations)`, one transaction per step; refuse a file from a newer version."""
-    target = len(migrations)
-    if schema_version(conn) == target:
-        return
-    too_new(path, schema_version(conn), target)  # refused before taking any lock
-    conn.execute("PRAGMA foreign_keys = OFF")  # no effect inside a transaction, so set before the steps
-    try:
-        while True:
-            conn.execute("BEGIN IMMEDIATE")  # re-read under the write lock: another process may have migrated
-            try:
-                version = schema_version(conn)
-                too_new(path, version, target)
-                if version == target:
-                    conn.execute("COMMIT")
-                    return
-                for statement in migrations[version]:
-                    conn.execute(statement)
-                broken = conn.execute("PRAGMA foreign_key_check").fetchall()
-                if broken:
-                    raise StoreError(
-                        f"Upgrading the journal at {path} to version {version + 1} broke {len(broken)} references; "
-                        "it was left at the previous version."
-                    )
-                conn.execute(f"PRAGMA user_version = {version + 1}")
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-    finally:
-        conn.execute("PRAGMA foreign_keys = ON")

@@ -63,7 +63,7 @@ def my_data_panel(startup: Startup, chat: gr.ChatInterface, saved: gr.BrowserSta
             report = forget_user(startup.settings, coach.journal, coach.index, user_of(request))
         except Exception as exc:
             return (f"⚠️ {exc if isinstance(exc, CoachError) else describe_failure(exc)}", *keep)
-        return f"{report.summary()} The conversation kept in this browser was cleared too.", [], [], {}, False
+        return f"{report.summary()} The conversation on screen was cleared too.", [], [], {}, False
 
     export.click(on_export, chat.chatbot, [exported, notice], api_name="export_my_data")
     delete.click(on_delete, confirm, [notice, chat.chatbot, chat.chatbot_state, saved, confirm], api_name="forget_me")

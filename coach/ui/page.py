@@ -14,15 +14,19 @@ from typing import TYPE_CHECKING
 import gradio as gr
 
 from coach.chat.answer import Exchange
-from coach.chat.transcript import conversation_markdown, message_text
+from coach.chat.transcript import message_text
 from coach.chat.turn import PROBLEM, STARTING, Reply, reply
 from coach.errors import CoachError
 from coach.llm.choice import upgrade_hint
 from coach.settings import Settings
 from coach.ui import privacy as page_privacy
+from coach.ui.conversations import past_conversations
 from coach.ui.documents import documents_panel
-from coach.ui.journal import agenda_prefill, draft_prefill, journal_panel, journal_picker, user_of
+from coach.ui.feedback import answer_feedback
+from coach.ui.journal import agenda_prefill, draft_prefill, journal_picker, user_of
+from coach.ui.journal_tab import journal_panel
 from coach.ui.startup import STARTING_STATUS, Startup
+from coach.ui.style import PAGE_CSS
 from coach.ui.tools import agenda_panel, conversation_panel, draft_panel, rehearsal_panel, save_files
 
 if TYPE_CHECKING:
@@ -102,51 +106,6 @@ def browser_secret(settings: Settings) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
-def keep_and_export(app: gr.Blocks, chat: gr.ChatInterface, secret: str) -> gr.BrowserState:
-    """Keep the conversation in the browser (restored on reload) and offer it as a Markdown file."""
-    saved = gr.BrowserState({}, storage_key="mentor-coach-conversation", secret=secret)
-    with gr.Row():
-        export = gr.Button("Export the conversation as Markdown", size="sm", scale=0, min_width=160)
-        exported = gr.File(label="Conversation (Markdown)", visible=False, scale=1)
-
-    def export_markdown(history: list[dict], request: gr.Request):
-        files = save_files({"conversation.md": conversation_markdown(history)}, owner=user_of(request))
-        return gr.update(value=files[0], visible=True)
-
-    export.click(export_markdown, chat.chatbot, exported, api_name="export_conversation", queue=False)
-
-    def keep(history: list[dict], request: gr.Request) -> dict:
-        return {"user": user_of(request), "messages": history}
-
-    def restore(kept: dict | list, shown: list[dict], request: gr.Request):
-        """The conversation kept in this browser into an empty chat, unless another user of the page kept it."""
-        mine = kept.get("messages", []) if isinstance(kept, dict) and kept.get("user") == user_of(request) else []
-        if shown or not mine:
-            return gr.skip(), gr.skip(), gr.skip()
-        return mine, mine, mine
-
-    # Every change of the chat is kept (answers, retry, undo, clear); while an answer streams in, only the latest.
-    chat.chatbot.change(
-        keep,
-        chat.chatbot,
-        saved,
-        api_visibility="private",
-        queue=False,
-        trigger_mode="always_last",
-        show_progress="hidden",
-    )
-
-    app.load(
-        restore,
-        [saved, chat.chatbot],
-        [chat.chatbot, chat.chatbot_state, chat.chatbot_value],
-        api_visibility="private",
-        queue=False,
-        show_progress="hidden",
-    )
-    return saved
-
-
 def build_app(startup: Startup) -> gr.Blocks:
     """The page over a coach that may still be starting: nothing here waits for it, only the handlers do."""
     settings = startup.settings
@@ -164,33 +123,39 @@ def build_app(startup: Startup) -> gr.Blocks:
             hint = upgrade_hint(settings)  # names `coach model pull/use` and the model in use
             gr.Markdown(f"**Tip:** {hint} See “Using a stronger model” in the README.", elem_id="upgrade-hint")
         banner = gr.Markdown(elem_id="reminders")
-        with gr.Tabs():
-            with gr.Tab("Ask", id="ask"):
-                chat = gr.ChatInterface(
-                    fn=make_responder(startup),
-                    chatbot=gr.Chatbot(
-                        label="Conversation",
-                        height=520,
-                        buttons=["copy"],
-                        placeholder="Ask the coach…",
-                        sanitize_html=True,  # model and user text may carry HTML; it is shown, never run
-                    ),
-                    textbox=gr.Textbox(  # one line growing to 8: Enter sends, Shift+Enter starts a new line
-                        label="Your message",
-                        placeholder="e.g. My mentor keeps cancelling…",
-                        lines=1,
-                        max_lines=8,
-                        submit_btn="Send",
-                        stop_btn="Stop",
-                    ),
-                    examples=EXAMPLES,
-                    run_examples_on_click=True,
-                    cache_examples=False,
-                    api_name="ask",
-                    concurrency_limit=limit,
-                    analytics_enabled=False,
-                )
-                saved = keep_and_export(app, chat, browser_secret(settings))
+        with gr.Tabs() as tabs:
+            with gr.Tab("Ask", id="ask"), gr.Row(equal_height=False):
+                chat_column = gr.Column(scale=3, min_width=320)
+                with gr.Column(scale=1, min_width=240, elem_id="conversations"):
+                    conversations_slot = gr.Column()
+                with chat_column:
+                    chat = gr.ChatInterface(
+                        fn=make_responder(startup),
+                        chatbot=gr.Chatbot(
+                            label="Conversation",
+                            height=520,
+                            buttons=["copy"],
+                            placeholder="Ask the coach…",
+                            sanitize_html=True,  # model and user text may carry HTML; it is shown, never run
+                        ),
+                        textbox=gr.Textbox(  # one line growing to 8: Enter sends, Shift+Enter starts a new line
+                            label="Your message",
+                            placeholder="e.g. My mentor keeps cancelling…",
+                            lines=1,
+                            max_lines=8,
+                            submit_btn="Send",
+                            stop_btn="Stop",
+                        ),
+                        examples=EXAMPLES,
+                        run_examples_on_click=True,
+                        cache_examples=False,
+                        api_name="ask",
+                        concurrency_limit=limit,
+                        analytics_enabled=False,
+                    )
+                    with conversations_slot:
+                        kept = past_conversations(startup, app, chat, browser_secret(settings))
+                    answer_feedback(startup, chat, kept)
             with gr.Tab("Draft an ask", id="draft"):
                 picker_slot = gr.Column()
                 draft = draft_panel(startup)
@@ -208,7 +173,7 @@ def build_app(startup: Startup) -> gr.Blocks:
             with gr.Tab("Rehearse", id="rehearse"):
                 rehearsal_panel(startup)
             with gr.Tab("Journal", id="journal"):
-                journal_panel(startup, app, banner)
+                journal_panel(startup, app, banner, agenda=agenda, tabs=tabs)
             with gr.Tab("Your guidance", id="documents"):
                 documents_panel(startup, app)
         with gr.Accordion("Model and index", open=False):
@@ -227,7 +192,7 @@ def build_app(startup: Startup) -> gr.Blocks:
                 return f"{coach.status_line()}\n\n{report.summary()}"
 
             reindex.click(run_reindex, outputs=status, api_name="reindex", concurrency_limit=1)
-        page_privacy.my_data_panel(startup, chat, saved)
+        page_privacy.my_data_panel(startup, chat, kept)
     return app
 
 
@@ -264,6 +229,7 @@ def serve(settings: Settings, coach: Coach | None = None, *, block: bool = True)
         auth=page_privacy.login_check(settings) if accounts else None,
         app_kwargs=page_privacy.app_kwargs(),
         js=NAME_BOXES_JS,
+        css=PAGE_CSS,
         auth_message="Mentor Coach: sign in to see your own journal." if accounts else None,
         footer_links=["api"],
     )

@@ -1,0 +1,10 @@
+"""The page's few style rules: tables whose headers stay on one line, the journal's cards and checklist."""
+
+PAGE_CSS = """
+#rehearsal-feedback th, .prose table th { white-space: nowrap; }
+#rehearsal-feedback td:nth-child(2) { white-space: nowrap; }
+.mentor-card { border-radius: 10px; }
+.action-item.overdue { border-left: 4px solid var(--error-text-color, #c62828); padding-left: 6px; }
+.action-item.done textarea, .action-item.done input[type=text] { text-decoration: line-through; opacity: 0.7; }
+#status-line details summary { cursor: pointer; font-size: 0.9em; }
+"""
