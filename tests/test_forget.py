@@ -23,17 +23,17 @@ from coach.ui.page import serve
 
 def fill(coach, user: str, marker: str) -> None:
     """A user's data everywhere the coach keeps some: journal rows, rows of tables another feature adds (named
-    here as issue 16 names them: a `user` column), an uploaded document and its index entries, a download file."""
+    here through their own API: conversations and answer feedback), an uploaded document and its index entries, a download file."""
     journal = coach.journal
     mentor = journal.add_mentor(user, f"Mentor {marker}", notes=f"notes {marker}")
     meeting = journal.add_meeting(user, mentor.id, datetime(2026, 11, 2, 10, tzinfo=UTC), notes=f"met {marker}")
     journal.add_action_item(user, f"do {marker}", mentor_id=mentor.id, meeting_id=meeting.id)
     journal.add_goal(user, f"goal {marker}")
-    with journal.connection() as conn:
-        conn.execute("CREATE TABLE IF NOT EXISTS conversations (user TEXT NOT NULL, id INTEGER, body TEXT)")
-        conn.execute("CREATE TABLE IF NOT EXISTS feedback (user TEXT NOT NULL, answer TEXT, rating INTEGER)")
-        conn.execute("INSERT INTO conversations VALUES (?, 1, ?)", (user, f"chat {marker}"))
-        conn.execute("INSERT INTO feedback VALUES (?, ?, 1)", (user, f"answer {marker}"))
+    chat = [{"role": "user", "content": f"chat {marker}"}, {"role": "assistant", "content": f"answer {marker}"}]
+    conversation = journal.conversations.save(user, None, chat)
+    journal.feedback.add(
+        user, liked=False, question=f"chat {marker}", answer=f"answer {marker}", conversation_id=conversation.id
+    )
     uploads = coach.settings.data_dir / "uploads" / user
     uploads.mkdir(parents=True)
     (uploads / "plan.md").write_text(f"# My plan\n\n{marker}\n", encoding="utf-8")
@@ -77,8 +77,8 @@ def test_coach_forget_removes_everything_of_one_user_and_nothing_of_another(two_
     said = capsys.readouterr()
     assert "Type 'yes' to confirm" in said.err
     assert said.out.strip() == (
-        "Deleted all data of alice: 1 action items, 1 conversations, 1 feedback, 1 goals, 1 meetings, 1 mentors, "
-        "2 index entries, 2 files."
+        "Deleted all data of alice: 1 action items, 1 answer feedback, 2 conversation messages, 1 conversations, "
+        "1 goals, 1 meetings, 1 mentors, 2 index entries, 2 files."
     )
 
     assert set(rows_of(coach, "alice").values()) == {0}
@@ -125,7 +125,7 @@ def test_the_page_exports_then_deletes_the_signed_in_users_data(two_users, tmp_p
         notice, *_ = alice.predict(False, api_name="/forget_me")
         assert notice.startswith("⚠️ Tick the box first") and rows_of(coach, "alice")["mentors"] == 1
         notice, chat, _, _ = alice.predict(True, api_name="/forget_me")
-        assert notice.startswith("Deleted all data of alice: 1 action items, 1 conversations")
+        assert notice.startswith("Deleted all data of alice: 1 action items, 1 answer feedback, 2 conversation")
         assert "4 files" in notice and chat == [], "the upload, a download and the two export files"
         assert not owner_folder(settings.private_tmp, "alice").exists()
         assert coach.index.collection.get(where={"owner": "alice"})["ids"] == []
