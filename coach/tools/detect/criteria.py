@@ -181,7 +181,9 @@ def _specific_thanks(s: Span) -> bool:
 
 def reciprocity(spans: list[Span]) -> Evidence:
     c = "reciprocity"
-    offers, updates = _first(spans, lx.OFFER), _first(spans, lx.UPDATE)
+    vague = _first(spans, lx.VAGUE_OFFER)
+    offers = [s for s in _first(spans, lx.OFFER, "offer") if s not in vague]
+    updates = _first(spans, lx.UPDATE)
     thanks = [s for s in _first(spans, lx.THANKS) if _specific_thanks(s)]
     if offers:
         score = 4 + bool(updates or thanks or len(offers) > 1)
@@ -189,6 +191,8 @@ def reciprocity(spans: list[Span]) -> Evidence:
     if updates or thanks:
         best = (updates or thanks)[0]
         return Evidence(c, 3, "thanks them specifically or promises an update, but offers nothing back", best)
+    if vague:
+        return Evidence(c, 2, "offers help in general terms, but nothing they could take up", vague[0])
     return Evidence(c, 1, "offers nothing back and shares no progress")
 
 

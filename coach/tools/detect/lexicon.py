@@ -27,6 +27,7 @@ STOP_WORDS: list[str] = list(_RAW.pop("stop_words"))
 ASK, TOPIC, VAGUE = _rx(_RAW["ask"]), _rx(_RAW["topic"]), _rx(_RAW["vague"])
 REASON, GENERIC_REASON = _rx(_RAW["reason"]), _rx(_RAW["generic_reason"])
 OFFER, UPDATE, THANKS = _rx(_RAW["offer"]), _rx(_RAW["update"]), _rx(_RAW["thanks"])
+VAGUE_OFFER = _rx(_RAW["vague_offer"])
 ACTION, WHEN, VAGUE_NEXT = _rx(_RAW["action"]), _rx(_RAW["when"]), _rx(_RAW["vague_next"])
 FLEXIBLE, BIG_ASK, SMALL_ASK, COMMITMENT = (_rx(_RAW[k]) for k in ("flexible", "big_ask", "small_ask", "commitment"))
 PREP: dict[str, str] = dict(_RAW["prep"])  # type: ignore[arg-type]
