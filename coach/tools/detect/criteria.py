@@ -174,25 +174,50 @@ _ROUTINE_THANKS = re.compile(
 )
 
 
+_PARTICULAR = re.compile(r"\b(?:especially|in particular|for (?:the|that|those|your) (?!time\b)\w+)", re.I)
+
+
 def _specific_thanks(s: Span) -> bool:
-    """Thanks for something particular they did, not a routine "thanks for your time"."""
-    return bool(lx.REASON.search(s.text)) or (len(s.text.split()) > 8 and not _ROUTINE_THANKS.search(s.text))
+    """Thanks for something particular they did, not a routine "thanks for your time" or "this was amazing"."""
+    if lx.GENERIC_REASON.search(s.text) or _ROUTINE_THANKS.search(s.text):
+        return False
+    return bool(lx.REASON.search(s.text) or _PARTICULAR.search(s.text))
+
+
+_YOURS = re.compile(r"\b(?:your|you two|for you)\b", re.I)  # an offer aimed at them or their people
+
+
+def _closes_loop(spans: list[Span]) -> list[Span]:
+    """Sentences recalling their earlier advice followed, in the same turn, by what came of it."""
+    found = []
+    for i, s in enumerate(spans):
+        if lx.ADVICE.search(s.text):
+            after = [o for o in spans[i : i + 4] if o.turn == s.turn]
+            if any(lx.RESULT.search(o.text) for o in after):
+                found.append(s)
+    return found
 
 
 def reciprocity(spans: list[Span]) -> Evidence:
     c = "reciprocity"
     vague = _first(spans, lx.VAGUE_OFFER)
-    offers = [s for s in _first(spans, lx.OFFER, "offer") if s not in vague]
-    updates = _first(spans, lx.UPDATE)
+    offers = [s for s in spans if s not in vague and (lx.OFFER.search(s.text) or lx.OFFER_INTRO.search(s.text))]
+    offers += [s for s in spans.near("offer") if s not in offers and s not in vague] if isinstance(spans, Reading) else []
+    loop = _closes_loop(spans)
     thanks = [s for s in _first(spans, lx.THANKS) if _specific_thanks(s)]
-    if offers:
-        score = 4 + bool(updates or thanks or len(offers) > 1)
-        return Evidence(c, score, "offers something back", offers[0])
-    if updates or thanks:
-        best = (updates or thanks)[0]
-        return Evidence(c, 3, "thanks them specifically or promises an update, but offers nothing back", best)
-    if vague:
-        return Evidence(c, 2, "offers help in general terms, but nothing they could take up", vague[0])
+    promises = _first(spans, lx.UPDATE)
+    # The strongest single piece of evidence sets the score; a second, different kind adds a point.
+    if offers or loop:
+        best, what = (offers[0], "offers something back") if offers else (loop[0], "tells them what came of their advice")
+        concrete = [o for o in offers if _YOURS.search(o.text) and (_details(o.text) or len(o.text.split()) >= 12)]
+        best = concrete[0] if concrete else best
+        second = offers and (loop or thanks) or loop and thanks or len(offers) > 1
+        return Evidence(c, 4 + bool(concrete or second), what, best)
+    if thanks:
+        return Evidence(c, 3, "thanks them for something particular, but offers nothing back", thanks[0])
+    if vague or promises:
+        rule = "offers help in general terms" if vague else "promises to keep them posted"
+        return Evidence(c, 2, rule + ", but gives nothing they could use", (vague or promises)[0])
     return Evidence(c, 1, "offers nothing back and shares no progress")
 
 
