@@ -221,10 +221,18 @@ def reciprocity(spans: list[Span]) -> Evidence:
     return Evidence(c, 1, "offers nothing back and shares no progress")
 
 
+_CLAUSE = re.compile(r"[,;:–—]| - | and (?=i\b|i'|let)", re.I)  # "I'll send it by Friday, and ask your PA sometime"
+
+
+def _dated(clause: str) -> bool:
+    """A step with a time: something they will do, when, without leaving it open."""
+    return bool(lx.ACTION.search(clause) and lx.WHEN.search(clause) and not lx.VAGUE_NEXT.search(clause))
+
+
 def concrete_next_step(spans: list[Span]) -> Evidence:
     c = "concrete_next_step"
     actions = [s for s in spans if lx.ACTION.search(s.text)]
-    dated = [s for s in actions if lx.WHEN.search(s.text) and not lx.VAGUE_NEXT.search(s.text)]
+    dated = [s for s in actions if any(_dated(part) for part in _CLAUSE.split(s.text))]
     if dated:
         return Evidence(c, 5, "proposes a specific next step with a time", dated[-1])
     if actions:
