@@ -232,7 +232,7 @@ def _dated(clause: str) -> bool:
 def concrete_next_step(spans: list[Span]) -> Evidence:
     c = "concrete_next_step"
     actions = [s for s in spans if lx.ACTION.search(s.text)]
-    dated = [s for s in actions if any(_dated(part) for part in _CLAUSE.split(s.text))]
+    dated = [s for s in actions if _dated(s.text) or any(_dated(part) for part in _CLAUSE.split(s.text))]
     if dated:
         return Evidence(c, 5, "proposes a specific next step with a time", dated[-1])
     if actions:
