@@ -102,13 +102,22 @@ def clear_specific_ask(spans: list[Span]) -> Evidence:
     return Evidence(c, 1, "never says what they want from the mentor")
 
 
+_REPORTED = re.compile(
+    r"\b(?:got back|saved|spent|took us|used to|so (?:i|we) (?:don(?:'|’)?t|won(?:'|’)?t)|without (?:eating|taking))\b", re.I
+)
+_CAPPED = re.compile(r"\b(?:max(?:imum)?|tops|at most|only need|would be plenty|no more than|that(?:'|’)?s all)\b", re.I)
+
+
 def respects_time(spans: list[Span]) -> Evidence:
     c = "respects_time"
     sized = [(a, s) for s in spans for a in amounts.durations(s.text)]
     small = [(a, s) for a, s in sized if a.minutes <= 45]
-    big = [(a, s) for a, s in sized if a.minutes >= 60]
+    # An amount reported ("we got back three hours a week") or ruled out ("so I don't eat your afternoon") is no ask.
+    big = [(a, s) for a, s in sized if a.minutes >= 60 and not _REPORTED.search(s.text)]
     often = [s for s in spans if amounts.too_often(s.text) or lx.BIG_ASK.search(s.text)]
-    bounded = [s for s in spans if amounts.horizon(s.text) or amounts.frequency(s.text)]
+    often = [s for s in often if not _REPORTED.search(s.text)]
+    recurring = [s for s in spans if amounts.frequency(s.text) or lx.COMMITMENT.search(s.text)]
+    bounded = [s for s in spans if amounts.horizon(s.text) or amounts.frequency(s.text) or _CAPPED.search(s.text)]
     flexible = [s for s in spans if lx.FLEXIBLE.search(s.text)]
     small += [(amounts.Amount(20, m.start(), m.end()), s) for s in spans for m in lx.SMALL_ASK.finditer(s.text)]
     if small:
@@ -118,6 +127,7 @@ def respects_time(spans: list[Span]) -> Evidence:
                 c, 2, "names a small amount of time but also asks for much more", (big and big[0][1]) or often[0]
             )
         phrase = where.text[amount.start : amount.end]
+        bounded = bounded or ([] if recurring else [where])  # a small one-off ask is bounded by being one-off
         score = 3 + bool(bounded) + bool(flexible)
         extra = [
             w for w, ok in (("with an end or a rhythm", bounded), ("and offers to fit around them", flexible)) if ok
