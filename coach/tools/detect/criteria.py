@@ -103,9 +103,13 @@ def clear_specific_ask(spans: list[Span]) -> Evidence:
 
 
 _REPORTED = re.compile(
-    r"\b(?:got back|saved|spent|took us|used to|so (?:i|we) (?:don(?:'|’)?t|won(?:'|’)?t)|without (?:eating|taking))\b", re.I
+    r"\b(?:got back|saved|spent|took us|used to|so (?:i|we) (?:don(?:'|’)?t|won(?:'|’)?t)|without (?:eating|taking))\b",
+    re.I,
 )
-_CAPPED = re.compile(r"\b(?:max(?:imum)?|tops|at most|only need|would be plenty|no more than|that(?:'|’)?s all)\b", re.I)
+_CAPPED = re.compile(
+    r"\b(?:max(?:imum)?|tops|at most|only need|would be plenty|no more than|that(?:'|’)?s all)\b",
+    re.I,
+)
 
 
 def respects_time(spans: list[Span]) -> Evidence:
@@ -212,17 +216,20 @@ def reciprocity(spans: list[Span]) -> Evidence:
     c = "reciprocity"
     vague = _first(spans, lx.VAGUE_OFFER)
     offers = [s for s in spans if s not in vague and (lx.OFFER.search(s.text) or lx.OFFER_INTRO.search(s.text))]
-    offers += [s for s in spans.near("offer") if s not in offers and s not in vague] if isinstance(spans, Reading) else []
+    if isinstance(spans, Reading):
+        offers += [s for s in spans.near("offer") if s not in offers and s not in vague]
     loop = _closes_loop(spans)
     thanks = [s for s in _first(spans, lx.THANKS) if _specific_thanks(s)]
     promises = _first(spans, lx.UPDATE)
     # The strongest single piece of evidence sets the score; a second, different kind adds a point.
     if offers or loop:
-        best, what = (offers[0], "offers something back") if offers else (loop[0], "tells them what came of their advice")
         concrete = [o for o in offers if _YOURS.search(o.text) and (_details(o.text) or len(o.text.split()) >= 12)]
-        best = concrete[0] if concrete else best
-        second = offers and (loop or thanks) or loop and thanks or len(offers) > 1
-        return Evidence(c, 4 + bool(concrete or second), what, best)
+        if offers:
+            best, what = (concrete or offers)[0], "offers something back"
+        else:
+            best, what = loop[0], "tells them what came of their advice"
+        kinds = bool(offers) + bool(loop) + bool(thanks)
+        return Evidence(c, 4 + bool(concrete or kinds >= 2 or len(offers) > 1), what, best)
     if thanks:
         return Evidence(c, 3, "thanks them for something particular, but offers nothing back", thanks[0])
     if vague or promises:
