@@ -49,3 +49,21 @@ def test_an_indirect_reason_counts_and_being_on_a_list_does_not():
 def test_an_offer_phrased_as_an_action_counts_as_giving_back():
     assert _score("reciprocity", "I could run your team's pilot survey next month.") >= 4
     assert _score("reciprocity", "Thanks for your time, I know you're busy.") == 1
+
+
+def test_closing_the_loop_on_earlier_advice_counts_and_vague_offers_stay_low():
+    told = "Last time you said to write the status update instead of meeting. I did it in March and it worked."
+    assert _score("reciprocity", told) >= 4
+    assert _score("reciprocity", "I'm happy to keep it really short.") == 1
+    assert _score("reciprocity", "Let me know if I can ever help with anything.") == 2
+    assert _score("reciprocity", "Thank you so much, this was amazing!") == 1
+
+
+def test_a_small_one_off_ask_is_bounded_and_a_reported_amount_is_no_ask():
+    assert _score("respects_time", "One thirty-minute conversation, at a time of your choosing.") == 5
+    assert _score("respects_time", "The team got back three hours a week. Could I have 15 minutes on Friday?") >= 4
+
+
+def test_a_commitment_in_any_words_with_a_time_is_a_concrete_step():
+    assert _score("concrete_next_step", "I'll revise by next Wednesday and send you only the diff.") == 5
+    assert _score("concrete_next_step", "I'll reach out sometime.") <= 2

@@ -102,13 +102,26 @@ def clear_specific_ask(spans: list[Span]) -> Evidence:
     return Evidence(c, 1, "never says what they want from the mentor")
 
 
+_REPORTED = re.compile(
+    r"\b(?:got back|saved|spent|took us|used to|so (?:i|we) (?:don(?:'|’)?t|won(?:'|’)?t)|without (?:eating|taking))\b",
+    re.I,
+)
+_CAPPED = re.compile(
+    r"\b(?:max(?:imum)?|tops|at most|only need|would be plenty|no more than|that(?:'|’)?s all)\b",
+    re.I,
+)
+
+
 def respects_time(spans: list[Span]) -> Evidence:
     c = "respects_time"
     sized = [(a, s) for s in spans for a in amounts.durations(s.text)]
     small = [(a, s) for a, s in sized if a.minutes <= 45]
-    big = [(a, s) for a, s in sized if a.minutes >= 60]
+    # An amount reported ("we got back three hours a week") or ruled out ("so I don't eat your afternoon") is no ask.
+    big = [(a, s) for a, s in sized if a.minutes >= 60 and not _REPORTED.search(s.text)]
     often = [s for s in spans if amounts.too_often(s.text) or lx.BIG_ASK.search(s.text)]
-    bounded = [s for s in spans if amounts.horizon(s.text) or amounts.frequency(s.text)]
+    often = [s for s in often if not _REPORTED.search(s.text)]
+    recurring = [s for s in spans if amounts.frequency(s.text) or lx.COMMITMENT.search(s.text)]
+    bounded = [s for s in spans if amounts.horizon(s.text) or amounts.frequency(s.text) or _CAPPED.search(s.text)]
     flexible = [s for s in spans if lx.FLEXIBLE.search(s.text)]
     small += [(amounts.Amount(20, m.start(), m.end()), s) for s in spans for m in lx.SMALL_ASK.finditer(s.text)]
     if small:
@@ -118,6 +131,7 @@ def respects_time(spans: list[Span]) -> Evidence:
                 c, 2, "names a small amount of time but also asks for much more", (big and big[0][1]) or often[0]
             )
         phrase = where.text[amount.start : amount.end]
+        bounded = bounded or ([] if recurring else [where])  # a small one-off ask is bounded by being one-off
         score = 3 + bool(bounded) + bool(flexible)
         extra = [
             w for w, ok in (("with an end or a rhythm", bounded), ("and offers to fit around them", flexible)) if ok
@@ -174,28 +188,68 @@ _ROUTINE_THANKS = re.compile(
 )
 
 
+_PARTICULAR = re.compile(r"\b(?:especially|in particular|for (?:the|that|those|your) (?!time\b)\w+)", re.I)
+
+
 def _specific_thanks(s: Span) -> bool:
-    """Thanks for something particular they did, not a routine "thanks for your time"."""
-    return bool(lx.REASON.search(s.text)) or (len(s.text.split()) > 8 and not _ROUTINE_THANKS.search(s.text))
+    """Thanks for something particular they did, not a routine "thanks for your time" or "this was amazing"."""
+    if lx.GENERIC_REASON.search(s.text) or _ROUTINE_THANKS.search(s.text):
+        return False
+    return bool(lx.REASON.search(s.text) or _PARTICULAR.search(s.text))
+
+
+_YOURS = re.compile(r"\b(?:your|you two|for you)\b", re.I)  # an offer aimed at them or their people
+
+
+def _closes_loop(spans: list[Span]) -> list[Span]:
+    """Sentences recalling their earlier advice followed, in the same turn, by what came of it."""
+    found = []
+    for i, s in enumerate(spans):
+        if lx.ADVICE.search(s.text):
+            after = [o for o in spans[i : i + 4] if o.turn == s.turn]
+            if any(lx.RESULT.search(o.text) for o in after):
+                found.append(s)
+    return found
 
 
 def reciprocity(spans: list[Span]) -> Evidence:
     c = "reciprocity"
-    offers, updates = _first(spans, lx.OFFER), _first(spans, lx.UPDATE)
+    vague = _first(spans, lx.VAGUE_OFFER)
+    offers = [s for s in spans if s not in vague and (lx.OFFER.search(s.text) or lx.OFFER_INTRO.search(s.text))]
+    if isinstance(spans, Reading):
+        offers += [s for s in spans.near("offer") if s not in offers and s not in vague]
+    loop = _closes_loop(spans)
     thanks = [s for s in _first(spans, lx.THANKS) if _specific_thanks(s)]
-    if offers:
-        score = 4 + bool(updates or thanks or len(offers) > 1)
-        return Evidence(c, score, "offers something back", offers[0])
-    if updates or thanks:
-        best = (updates or thanks)[0]
-        return Evidence(c, 3, "thanks them specifically or promises an update, but offers nothing back", best)
+    promises = _first(spans, lx.UPDATE)
+    # The strongest single piece of evidence sets the score; a second, different kind adds a point.
+    if offers or loop:
+        concrete = [o for o in offers if _YOURS.search(o.text) and (_details(o.text) or len(o.text.split()) >= 12)]
+        if offers:
+            best, what = (concrete or offers)[0], "offers something back"
+        else:
+            best, what = loop[0], "tells them what came of their advice"
+        kinds = bool(offers) + bool(loop) + bool(thanks)
+        return Evidence(c, 4 + bool(concrete or kinds >= 2 or len(offers) > 1), what, best)
+    if thanks:
+        return Evidence(c, 3, "thanks them for something particular, but offers nothing back", thanks[0])
+    if vague or promises:
+        rule = "offers help in general terms" if vague else "promises to keep them posted"
+        return Evidence(c, 2, rule + ", but gives nothing they could use", (vague or promises)[0])
     return Evidence(c, 1, "offers nothing back and shares no progress")
+
+
+_CLAUSE = re.compile(r"[,;:–—]| - | and (?=i\b|i'|let)", re.I)  # "I'll send it by Friday, and ask your PA sometime"
+
+
+def _dated(clause: str) -> bool:
+    """A step with a time: something they will do, when, without leaving it open."""
+    return bool(lx.ACTION.search(clause) and lx.WHEN.search(clause) and not lx.VAGUE_NEXT.search(clause))
 
 
 def concrete_next_step(spans: list[Span]) -> Evidence:
     c = "concrete_next_step"
     actions = [s for s in spans if lx.ACTION.search(s.text)]
-    dated = [s for s in actions if lx.WHEN.search(s.text) and not lx.VAGUE_NEXT.search(s.text)]
+    dated = [s for s in actions if _dated(s.text) or any(_dated(part) for part in _CLAUSE.split(s.text))]
     if dated:
         return Evidence(c, 5, "proposes a specific next step with a time", dated[-1])
     if actions:
