@@ -127,6 +127,21 @@ class Retriever:
         self.index = index
         self.mode = mode
         self._corpus = _Corpus(fresh_for)
+        self._last_query: tuple[str, list] = ("", [])
+
+    def query_vector(self, query: str) -> list:
+        """The query's embedding (a one-item batch); the last one is kept, so the answer composer reuses the
+        vector this search computed instead of embedding the question twice."""
+        last_query, vector = self._last_query
+        if query != last_query or not vector:
+            vector = self.index.embedder([query])
+            self._last_query = (query, vector)
+        return vector
+
+    def passages(self) -> list[Hit]:
+        """Every passage of the current snapshot, for work done once per corpus (such as sentence vectors)."""
+        snapshot = self._corpus.current(self.index)
+        return [snapshot.passages[i] for i in snapshot.order]
 
     def _dense_legs(self, snapshot: _Snapshot, query: str, k: int) -> tuple[Ranked, Ranked]:
         """One vector query, split into the passage-text leg and the everyday-phrasing ('asked') leg."""
@@ -134,7 +149,7 @@ class Retriever:
         if n == 0:
             return [], []
         # Ids and distances only: the passages' text and labels are in the snapshot already.
-        embedding = self.index.embedder([query])
+        embedding = self.query_vector(query)
         try:
             found = self.index.collection.query(query_embeddings=embedding, n_results=n, include=["distances"])
         except Exception:  # rebuilt under a new id by another process since our last look: look it up again
