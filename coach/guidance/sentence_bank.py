@@ -20,7 +20,7 @@ from coach.guidance.sentences import Sentence, split_passage
 
 Embed = Callable[[list[str]], Sequence[np.ndarray]]
 FILE_NAME = "sentence-vectors.npz"
-FORMAT = 1  # bump when the splitter changes: every passage is split and embedded again
+FORMAT = 2  # bump when the splitter changes: every passage is split and embedded again
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 QUOTES = {'"': '"', "“": "”"}
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 _QUOTED = re.compile(r"[\"“]([^\"“”]{12,})[\"”]")
+_SAMPLE = re.compile(r"[\"“][A-Z][^\"“”]*?(?:\s+[^\"“”\s]+){4,}[\"”]")  # quoted wording: capitalised, five words or more
 _ENDS = ".!?"
 MIN_CHARS = 12
 
@@ -24,7 +25,7 @@ class Sentence:
     @property
     def quote(self) -> str:
         """The sample wording itself, whole (the longest quoted span; the line itself for a block message)."""
-        spans = _QUOTED.findall(self.text)
+        spans = [m.group(0)[1:-1] for m in _SAMPLE.finditer(self.text)]
         return max(spans, key=len) if spans else self.text
 
 
@@ -77,7 +78,7 @@ def split_passage(text: str, *, skip_heading: bool = True) -> list[Sentence]:
         for piece in _split_line(_BULLET.sub("", line)):
             if len(piece) < MIN_CHARS or piece.endswith(":"):
                 continue
-            found.append(Sentence(piece, sample=bool(_QUOTED.search(piece)), bullet=bullet, lead=not found))
+            found.append(Sentence(piece, sample=bool(_SAMPLE.search(piece)), bullet=bullet, lead=not found))
     return found
 
 
