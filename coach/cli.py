@@ -66,8 +66,10 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     coach = _coach(settings, args)
     _ensure_index(coach, settings)
     prompt = coach.answerer.prepare(args.question)
-    for piece in coach.answerer.stream(prompt):
-        print(piece, end="", flush=True)
+    from coach.chat.guided import answers
+
+    *_, text = answers(coach, prompt)  # a terminal cannot replace what it printed: the final, checked answer only
+    print(text, end="", flush=True)
     print("\n\nSources:")
     for number, hit in enumerate(prompt.hits, start=1):
         print(f"  [{number}] {hit.label}")

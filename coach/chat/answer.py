@@ -35,6 +35,7 @@ class Exchange:
 class GroundedPrompt:
     messages: list[BaseMessage]
     hits: list[Hit]
+    question: str = ""  # as searched: its embedding is reused by the answer composer
 
 
 def clean_question(text: str | None) -> str:
@@ -97,7 +98,7 @@ class Answerer:
             if room > 0 and past
             else []
         )
-        return GroundedPrompt(messages=[system, *kept, current], hits=hits)
+        return GroundedPrompt(messages=[system, *kept, current], hits=hits, question=question)
 
     def stream(self, prompt: GroundedPrompt) -> Iterator[str]:
         """The answer, piece by piece as the model produces it."""

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 QUOTES = {'"': '"', "“": "”"}
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 _QUOTED = re.compile(r"[\"“]([^\"“”]{12,})[\"”]")
-_SAMPLE = re.compile(r"[\"“][A-Z][^\"“”]*?(?:\s+[^\"“”\s]+){4,}[\"”]")  # quoted wording: capitalised, five words or more
+_SAMPLE = re.compile(
+    r"[\"“][A-Z][^\"“”]*?(?:\s+[^\"“”\s]+){4,}[\"”]"
+)  # quoted wording: capitalised, five words or more
 _ENDS = ".!?"
 MIN_CHARS = 12
 
@@ -29,7 +31,7 @@ class Sentence:
         return max(spans, key=len) if spans else self.text
 
 
-def _split_line(line: str) -> list[str]:
+def split_line(line: str) -> list[str]:
     """Sentences of one line; never split inside quotation marks, so a quoted sample stays one sentence."""
     pieces: list[str] = []
     start, closing = 0, ""
@@ -46,7 +48,12 @@ def _split_line(line: str) -> list[str]:
                         start = i + 1
         elif ch in QUOTES:
             closing = QUOTES[ch]
-        elif ch in _ENDS and i + 2 < len(line) and line[i + 1] == " " and (line[i + 2].isupper() or line[i + 2] in QUOTES):
+        elif (
+            ch in _ENDS
+            and i + 2 < len(line)
+            and line[i + 1] == " "
+            and (line[i + 2].isupper() or line[i + 2] in QUOTES)
+        ):
             pieces.append(line[start : i + 1])
             start = i + 1
         i += 1
@@ -75,7 +82,7 @@ def split_passage(text: str, *, skip_heading: bool = True) -> list[Sentence]:
         if not line:
             continue
         bullet = bool(_BULLET.match(line))
-        for piece in _split_line(_BULLET.sub("", line)):
+        for piece in split_line(_BULLET.sub("", line)):
             if len(piece) < MIN_CHARS or piece.endswith(":"):
                 continue
             found.append(Sentence(piece, sample=bool(_SAMPLE.search(piece)), bullet=bullet, lead=not found))
@@ -87,5 +94,5 @@ def split_text(text: str) -> list[str]:
     out = []
     for raw in text.splitlines():
         line = _BULLET.sub("", raw.strip()).replace("**", "").strip("#").strip()
-        out += [p for p in _split_line(line) if any(c.isalpha() for c in p)]
+        out += [p for p in split_line(line) if any(c.isalpha() for c in p)]
     return out
