@@ -43,7 +43,8 @@ class Coach:
 
     def warm_up(self) -> None:
         """Open what the page uses, so its first use is as quick as the next: the journal (migrated if need be), the
-        embedding model and the BM25 corpus (one search), every passage's sentence vectors, the answer prompt. The chat model loads on first use."""
+        embedding model and the BM25 corpus (one search), every passage's sentence vectors, the answer prompt. The chat
+        model loads on first use."""
         _ = self.journal
         self.retriever.search("warm up", k=1)
         self.sentences.of(p.text for p in self.retriever.passages())  # embedded once, then read from disk

@@ -122,7 +122,7 @@ class CountingMiniLM(LocalMiniLM):
         super().__init__()
         self.calls: list[list[str]] = []
 
-    def __call__(self, input: list[str]):  # noqa: A002 - chromadb's parameter name
+    def __call__(self, input: list[str]):
         self.calls.append(list(input))
         return super().__call__(input)
 

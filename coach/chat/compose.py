@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coach.guidance.sentence_bank import PassageSentences
 from coach.chat.sentence_kind import is_action, leans_on_context
+from coach.guidance.sentence_bank import PassageSentences
 from coach.guidance.sentences import Sentence
 
 MAX_STEPS = 5

@@ -42,10 +42,9 @@ def split_line(line: str) -> list[str]:
             if ch == closing or (closing == '"' and ch == "”"):
                 closing = ""
                 # `...hour?" Many mentors`: the sentence ends after the quote when the quote ended in a stop.
-                if i > 0 and line[i - 1] in _ENDS and i + 1 < len(line) and line[i + 1] == " ":
-                    if i + 2 < len(line) and line[i + 2].isupper():
-                        pieces.append(line[start : i + 1])
-                        start = i + 1
+                if line[i - 1] in _ENDS and line[i + 1 : i + 2] == " " and line[i + 2 : i + 3].isupper():
+                    pieces.append(line[start : i + 1])
+                    start = i + 1
         elif ch in QUOTES:
             closing = QUOTES[ch]
         elif (
