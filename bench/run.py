@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> None:
 
     # Imported after the environment is set: chromadb and gradio read it at import.
     from bench.chat import bench_first_token, bench_startup
+    from bench.compose import bench_compose
     from bench.indexing import bench_indexing
     from bench.local_model import bench_local_model
     from bench.memory import bench_memory
@@ -106,6 +107,7 @@ def main(argv: list[str] | None = None) -> None:
         if "retrieval" in chosen:
             section("retrieval latency", lambda: bench_latency(coach))
             section("retrieval quality", lambda: bench_quality(coach))
+            section("guidance-first answers", lambda: bench_compose(coach))
         if "indexing" in chosen:
             large = section("indexing", lambda: bench_indexing(knowledge, work, coach.index.embedder))
         if "chat" in chosen:
