@@ -100,6 +100,12 @@ class Answerer:
         )
         return GroundedPrompt(messages=[system, *kept, current], hits=hits, question=question)
 
+    def passages(self, question: str) -> GroundedPrompt:
+        """The passages for a question and no messages: for an answer code composes, where no model is asked (and a
+        local model's server need not start just to count the prompt's tokens)."""
+        question = clean_question(question)
+        return GroundedPrompt(messages=[], hits=self.retriever.search(question, k=self.top_k), question=question)
+
     def stream(self, prompt: GroundedPrompt) -> Iterator[str]:
         """The answer, piece by piece as the model produces it."""
         for chunk in self.model.stream(prompt.messages):

@@ -16,7 +16,7 @@ from coach.guidance.sentences import split_line
 from coach.llm.capabilities import capabilities_of
 
 if TYPE_CHECKING:
-    from coach.chat.answer import GroundedPrompt
+    from coach.chat.answer import Exchange, GroundedPrompt
     from coach.guidance.sentence_bank import PassageSentences
     from coach.service import Coach
 
@@ -28,6 +28,10 @@ ALL_REMOVED = (
     "sentence{s} removed)._"
 )
 SOME_REMOVED = "_{n} sentence{s} removed: not supported by the guidance._"
+
+
+class CutOff(Exception):
+    """The model's answer broke off part-way (its cause is the failure); the composed answer stays shown."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,18 @@ def _plural(n: int) -> dict[str, object]:
     return {"n": n, "s": "" if n == 1 else "s"}
 
 
+def writes_answers(coach: Coach) -> bool:
+    """Whether the model writes its own (checked) answer: any model but a small one."""
+    return not capabilities_of(coach.answerer.model).small
+
+
+def grounded(coach: Coach, question: str, history: Sequence[Exchange] = ()) -> GroundedPrompt:
+    """What `answers` needs: the full prompt for a model that writes answers, only the passages otherwise."""
+    if writes_answers(coach):
+        return coach.answerer.prepare(question, history)
+    return coach.answerer.passages(question)
+
+
 def answers(coach: Coach, prompt: GroundedPrompt) -> Iterator[str]:
     """The answer text as it should be shown, newest last: the composed answer first (at once), then, with a model
     that is not small, its checked answer. Model failures propagate (the caller keeps what was shown)."""
@@ -78,9 +94,17 @@ def answers(coach: Coach, prompt: GroundedPrompt) -> Iterator[str]:
     query = np.asarray(coach.retriever.query_vector(prompt.question)[0]) if prompt.hits else np.zeros(384)
     composed = compose(query, passages).markdown()
     yield composed
-    if capabilities_of(coach.answerer.model).small or not prompt.hits:
+    if not writes_answers(coach) or not prompt.hits or not prompt.messages:
         return  # the built-in model's words are never shown: the guidance's own are
-    written = "".join(coach.answerer.stream(prompt))
+    pieces: list[str] = []
+    try:
+        for piece in coach.answerer.stream(prompt):
+            pieces.append(piece)
+    except Exception as exc:
+        if any(p.strip() for p in pieces):
+            raise CutOff from exc
+        raise
+    written = "".join(pieces)
     checked = check_answer(written, passages, texts, coach.index.embedder)
     if checked.kept == 0:
         yield f"{composed}\n\n" + ALL_REMOVED.format(**_plural(len(checked.removed))) if checked.removed else composed

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from coach.chat.answer import Exchange
-from coach.chat.guided import answers
+from coach.chat.guided import CutOff, answers, grounded
 from coach.chat.router import Intent, route
 from coach.errors import InputError, describe_failure, validation_summary
 from coach.journal.journal import LOCAL_USER
@@ -283,12 +283,13 @@ def _rehearsal_turn(coach: Coach, message: str, history: Sequence[Exchange], per
 def _answer(coach: Coach, message: str, history: Sequence[Exchange]) -> Iterator[list[Reply]]:
     """Code's answer from the guidance at once; a stronger model's checked answer replaces it (chat/guided.py)."""
     plain = [e for e in history if not e.title]
-    prompt = coach.answerer.prepare(message, plain)
+    prompt = grounded(coach, message, plain)
     sources = sources_reply(prompt.hits)
     text = ""
     try:
         for text in answers(coach, prompt):
             yield [Reply(text), sources]
     except Exception as exc:
-        problem = Reply(f"⚠️ {describe_failure(exc)}", title=PROBLEM)
+        cut_off = isinstance(exc, CutOff) and exc.__cause__ is not None
+        problem = Reply(f"⚠️ {describe_failure(exc.__cause__ if cut_off else exc, cut_off=cut_off)}", title=PROBLEM)
         yield [Reply(text), sources, problem] if text else [problem]
