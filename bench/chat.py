@@ -210,3 +210,54 @@ def bench_startup(data_dir: Path) -> None:
             ok=lambda r: r <= STARTUP_GOAL,
             runs=STARTUP_ROUNDS,
         )
+
+
+FIRST_ANSWER_GOAL_MS = 300
+DEFAULT_ROUNDS = 30
+
+
+def bench_first_answer_default(data_dir: Path) -> None:
+    """Submit → first visible answer text on the default setup (the bundled small model, which a question never
+    starts: the answer is composed from the guidance), beside the bare Gradio echo app, both through gradio_client."""
+    from gradio_client import Client
+
+    from coach.service import build_coach
+    from coach.settings import Settings
+    from coach.ui.page import serve
+
+    settings = Settings(data_dir=data_dir, port=free_port(), _env_file=None)  # provider "auto": the bundled model
+    if settings.resolved_provider() != "local":
+        raise RuntimeError("the default setup is the bundled local model; unset OPENAI_* to measure it")
+    coach = build_coach(settings)
+    ours = serve(settings, coach, block=False)
+    bare = bare_app.build(FAKE_REPLY)
+    bare.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
+    try:
+        with fine_polling():
+            ours_client = Client(ours.local_url, verbose=False)
+            bare_client = Client(bare.local_url, verbose=False)
+            for _ in range(3):  # warm up, as a page that has answered once is
+                first_token_seconds(ours_client), first_token_seconds(bare_client)
+            final = answer_text(ours_client.predict(QUESTION, api_name="/ask"))
+            if not final.startswith("**In short:** "):
+                raise RuntimeError(f"the default setup no longer gives the composed answer: {final[:300]}")
+            got = interleave(
+                DEFAULT_ROUNDS,
+                ours=lambda: first_token_seconds(ours_client),
+                bare=lambda: first_token_seconds(bare_client),
+            )
+        if coach.answerer.model.server.alive():
+            raise RuntimeError("a question started the bundled model's server: the answer should not need it")
+    finally:
+        ours.close()
+        bare.close()
+    for q in (50, 95):
+        add(
+            f"first visible answer text p{q}, default setup (bundled model) vs bare Gradio echo app",
+            percentile(got["ours"], q) * 1000,
+            percentile(got["bare"], q) * 1000,
+            "ms",
+            goal=f"≤ {FIRST_ANSWER_GOAL_MS} ms" if q == 50 else None,
+            ok=(lambda r: percentile(got["ours"], 50) * 1000 <= FIRST_ANSWER_GOAL_MS) if q == 50 else None,
+            runs=DEFAULT_ROUNDS,
+        )

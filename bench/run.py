@@ -86,7 +86,8 @@ def main(argv: list[str] | None = None) -> None:
     start, load_at_start = time.perf_counter(), os.getloadavg()[0]
 
     # Imported after the environment is set: chromadb and gradio read it at import.
-    from bench.chat import bench_first_token, bench_startup
+    from bench.chat import bench_first_answer_default, bench_first_token, bench_startup
+    from bench.compose import bench_compose
     from bench.indexing import bench_indexing
     from bench.journal_cipher import bench_journal_cipher
     from bench.local_model import bench_local_model
@@ -107,10 +108,12 @@ def main(argv: list[str] | None = None) -> None:
         if "retrieval" in chosen:
             section("retrieval latency", lambda: bench_latency(coach))
             section("retrieval quality", lambda: bench_quality(coach))
+            section("guidance-first answers", lambda: bench_compose(coach))
         if "indexing" in chosen:
             large = section("indexing", lambda: bench_indexing(knowledge, work, coach.index.embedder))
         if "chat" in chosen:
             section("chat first token", lambda: bench_first_token(data))
+            section("first visible answer, default setup", lambda: bench_first_answer_default(data))
             section("start-up", lambda: bench_startup(data))
         if "local-model" in chosen:
             section("local model", lambda: bench_local_model(coach))

@@ -66,9 +66,14 @@ def cmd_search(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     coach = _coach(settings, args)
     _ensure_index(coach, settings)
-    prompt = coach.answerer.prepare(args.question, owner=LOCAL_USER)
-    for piece in coach.answerer.stream(prompt):
-        print(piece, end="", flush=True)
+    from coach.chat.guided import CutOff, answers, grounded
+
+    prompt = grounded(coach, args.question, owner=LOCAL_USER)
+    try:
+        *_, text = answers(coach, prompt)  # a terminal cannot replace what it printed: the final, checked answer only
+    except CutOff as cut:
+        raise cut.__cause__ from None  # reported as the failure it is
+    print(text, end="", flush=True)
     print("\n\nSources:")
     for number, hit in enumerate(prompt.hits, start=1):
         print(f"  [{number}] {hit.label}")

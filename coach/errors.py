@@ -83,7 +83,7 @@ def describe_failure(exc: BaseException, *, where: str | None = None, cut_off: b
     """A user-facing sentence for any failure while answering: what happened and what to do.
 
     Never the exception's own text for unknown errors (it may carry a traceback, a prompt or a key); `cut_off`
-    says part of the answer had already arrived, so a broken connection reads as an interrupted answer.
+    says part of the model's answer had already arrived, so a broken connection reads as an interrupted answer.
     """
     if isinstance(exc, CoachError):
         return str(exc)
@@ -94,7 +94,7 @@ def describe_failure(exc: BaseException, *, where: str | None = None, cut_off: b
     if cut_off and isinstance(exc, openai.APIConnectionError):  # APITimeoutError is one too
         return (
             f"Cannot reach {server} any more: the connection broke before the answer was finished. "
-            "What arrived is kept above; press Retry for the whole answer."
+            "The guidance's own answer is kept above; press Retry for the model's whole answer."
         )
     if isinstance(exc, openai.AuthenticationError):
         return f"{server_} rejected the API key (401). Check OPENAI_API_KEY and restart the coach."

@@ -13,6 +13,7 @@ from coach.chat.answer import Answerer
 from coach.errors import StoreDamaged
 from coach.guidance.index import GuidanceIndex, Progress, SyncReport, move_aside, open_client
 from coach.guidance.retrieval import Retriever
+from coach.guidance.sentence_bank import SentenceBank
 from coach.journal.journal import Journal
 from coach.llm.capabilities import capabilities_of
 from coach.llm.models import build_chat_model, describe_model
@@ -30,6 +31,11 @@ class Coach:
     model_label: str
 
     @cached_property
+    def sentences(self) -> SentenceBank:
+        """Every passage's sentence vectors, cached on disk: the answer composer and support check reuse them."""
+        return SentenceBank(self.index.embedder, self.settings.data_dir / "sentences")
+
+    @cached_property
     def journal(self) -> Journal:
         """The mentoring journal, opened on first use (index-only commands never touch it)."""
         return Journal(self.settings.journal_file, passphrase=self.settings.journal_passphrase())
@@ -39,9 +45,11 @@ class Coach:
 
     def warm_up(self) -> None:
         """Open what the page uses, so its first use is as quick as the next: the journal (migrated if need be), the
-        embedding model and the BM25 corpus (one search), the answer prompt. The chat model loads on first use."""
+        embedding model and the BM25 corpus (one search), every passage's sentence vectors, the answer prompt. The chat
+        model loads on first use."""
         _ = self.journal
         self.retriever.search("warm up", k=1)
+        self.sentences.of(p.text for p in self.retriever.passages())  # embedded once, then read from disk
         load_prompt("answer_system")
 
     def status_line(self) -> str:

@@ -78,9 +78,11 @@ def asked(planted_store, fake_model):
     """Ask `QUESTION` (or another message) of a coach over the planted store; returns the messages the model got."""
 
     def ask(message: str = QUESTION, history: list[Exchange] = ()) -> list:
-        coach = build_coach(planted_store, model=fake_model("Pick a slot inside both working days."))
+        written = "Pick a slot inside both working days."
+        coach = build_coach(planted_store, model=fake_model(written))
         updates = list(reply(coach, message, list(history)))
-        assert updates[-1][0].content == "Pick a slot inside both working days."
+        # Since issue 13 the model's answer is support-checked and each sentence cited with its passage's number.
+        assert re.fullmatch(re.escape(written) + r" \[\d\]", updates[-1][0].content), updates[-1][0].content
         (sent,) = coach.answerer.model.sent
         return sent
 

@@ -151,10 +151,15 @@ def cluster(chroma_server, launch_server, free_port, knowledge_snapshot, tmp_pat
 
 
 def sources_of(reply) -> str:
-    """The sources message of an /ask reply, after checking the answer came from the replica's model."""
+    """The sources message of an /ask reply, after checking the answer came from the replica: since issue 13 the
+    guidance's own answer, with the replica's (fake) model answer asked for and dropped as unsupported."""
     answer, sources = reply
-    assert answer["content"] == FAKE_REPLY and sources["metadata"]["title"].startswith("📚 Sources"), reply
+    assert answer_checked(answer["content"]) and sources["metadata"]["title"].startswith("📚 Sources"), reply
     return str(sources["content"])
+
+
+def answer_checked(text: str) -> bool:
+    return text.startswith("**In short:** ") and FAKE_REPLY not in text and "not supported by the guidance" in text
 
 
 def test_two_replicas_starting_at_once_build_one_clean_index(cluster, clean_rows, embedder):
@@ -213,7 +218,7 @@ def test_a_conversation_started_on_one_replica_continues_on_the_other(cluster):
     first = cluster.a.predict("How do I find a mentor?", api_name="/ask")
     history = [{"role": "user", "content": "How do I find a mentor?"}, *first]
     answer, sources = cluster.b.predict("And how often should we meet?", history, api_name="/ask")
-    assert answer["content"] == FAKE_REPLY
+    assert answer_checked(answer["content"]) and answer["content"] != first[0]["content"]
     assert sources["metadata"]["title"].startswith("📚 Sources")
 
 

@@ -35,6 +35,7 @@ class Exchange:
 class GroundedPrompt:
     messages: list[BaseMessage]
     hits: list[Hit]
+    question: str = ""  # as searched: its embedding is reused by the answer composer
 
 
 def clean_question(text: str | None) -> str:
@@ -98,7 +99,14 @@ class Answerer:
             if room > 0 and past
             else []
         )
-        return GroundedPrompt(messages=[system, *kept, current], hits=hits)
+        return GroundedPrompt(messages=[system, *kept, current], hits=hits, question=question)
+
+    def passages(self, question: str, owner: str | None = None) -> GroundedPrompt:
+        """The passages for a question and no messages: for an answer code composes, where no model is asked (and a
+        local model's server need not start just to count the prompt's tokens)."""
+        question = clean_question(question)
+        hits = self.retriever.search(question, k=self.top_k, owner=owner)
+        return GroundedPrompt(messages=[], hits=hits, question=question)
 
     def stream(self, prompt: GroundedPrompt) -> Iterator[str]:
         """The answer, piece by piece as the model produces it."""

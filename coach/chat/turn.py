@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from coach.chat.answer import Exchange
+from coach.chat.guided import CutOff, answers, grounded
 from coach.chat.router import Intent, route
 from coach.errors import InputError, describe_failure, validation_summary
 from coach.journal.journal import LOCAL_USER
@@ -283,18 +284,15 @@ def _rehearsal_turn(coach: Coach, message: str, history: Sequence[Exchange], per
 
 
 def _answer(coach: Coach, message: str, history: Sequence[Exchange], user: str) -> Iterator[list[Reply]]:
+    """Code's answer from the guidance at once; a stronger model's checked answer replaces it (chat/guided.py)."""
     plain = [e for e in history if not e.title]
-    prompt = coach.answerer.prepare(message, plain, owner=user)
+    prompt = grounded(coach, message, plain, owner=user)
     sources = sources_reply(prompt.hits)
     text = ""
     try:
-        for piece in coach.answerer.stream(prompt):
-            text += piece
+        for text in answers(coach, prompt):
             yield [Reply(text), sources]
     except Exception as exc:
-        problem = Reply(f"⚠️ {describe_failure(exc, cut_off=bool(text))}", title=PROBLEM)
+        cut_off = isinstance(exc, CutOff) and exc.__cause__ is not None
+        problem = Reply(f"⚠️ {describe_failure(exc.__cause__ if cut_off else exc, cut_off=cut_off)}", title=PROBLEM)
         yield [Reply(text), sources, problem] if text else [problem]
-        return
-    if not text.strip():
-        text = "(The model returned an empty answer. Try rephrasing, or press Retry.)"
-    yield [Reply(text), sources]

@@ -175,6 +175,21 @@ class Retriever:
         self.mode = mode
         self.expand = expand  # small-to-big: a matched paragraph of a document comes back with its section
         self._corpus = _Corpus(fresh_for)
+        self._last_query: tuple[str, list] = ("", [])
+
+    def query_vector(self, query: str) -> list:
+        """The query's embedding (a one-item batch); the last one is kept, so the answer composer reuses the
+        vector this search computed instead of embedding the question twice."""
+        last_query, vector = self._last_query
+        if query != last_query or not vector:
+            vector = self.index.embedder([query])
+            self._last_query = (query, vector)
+        return vector
+
+    def passages(self) -> list[Hit]:
+        """Every passage of the current snapshot, for work done once per corpus (such as sentence vectors)."""
+        snapshot = self._corpus.current(self.index)
+        return [snapshot.passages[i] for i in snapshot.order]
 
     def _dense_legs(self, snapshot: _Snapshot, query: str, k: int, owner: str | None) -> tuple[Ranked, Ranked]:
         """One vector query, split into the passage-text leg and the everyday-phrasing ('asked') leg."""
@@ -182,7 +197,7 @@ class Retriever:
         if n == 0:
             return [], []
         # Ids and distances only: the passages' text and labels are in the snapshot already.
-        embedding = self.index.embedder([query])
+        embedding = self.query_vector(query)
         where = {"owner": {"$in": sorted(snapshot.allowed(owner))}}
         try:
             found = self.index.collection.query(
