@@ -22,8 +22,8 @@ from coach.ui.page import serve
 
 
 def fill(coach, user: str, marker: str) -> None:
-    """A user's data everywhere the coach keeps some: journal rows, rows of tables another feature adds (named
-    here through their own API: conversations and answer feedback), an uploaded document and its index entries, a download file."""
+    """A user's data everywhere the coach keeps some: journal rows, conversations and answer feedback (made through
+    their own API), an uploaded document and its index entries, a download file."""
     journal = coach.journal
     mentor = journal.add_mentor(user, f"Mentor {marker}", notes=f"notes {marker}")
     meeting = journal.add_meeting(user, mentor.id, datetime(2026, 11, 2, 10, tzinfo=UTC), notes=f"met {marker}")
