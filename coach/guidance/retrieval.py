@@ -244,16 +244,10 @@ class Retriever:
         depth = 3 * k if self.expand else k
         if self.mode == "bm25":
             return self._hits(snapshot, self._corpus.lexical(snapshot, query, depth, owner), k, owner)
-        if self.mode == "dense":
-            best: dict[str, float] = {}  # each passage once, at the better of its two vectors' scores
-            for passage_id, score in [r for leg in self._dense_legs(snapshot, query, depth, owner) for r in leg]:
-                best[passage_id] = max(score, best.get(passage_id, score))
-            return self._hits(snapshot, sorted(best.items(), key=lambda r: r[1], reverse=True), k, owner)
+        dense = self._dense_legs(snapshot, query, max(depth, CANDIDATES) if self.mode == "dense" else CANDIDATES, owner)
+        # Dense alone fuses its two legs by rank too: a single phrasing's cosine is not on the scale of a passage's.
+        legs = dense if self.mode == "dense" else (*dense, self._corpus.lexical(snapshot, query, CANDIDATES, owner))
         fused: dict[str, float] = {}
-        legs = (
-            *self._dense_legs(snapshot, query, CANDIDATES, owner),
-            self._corpus.lexical(snapshot, query, CANDIDATES, owner),
-        )
         for leg in legs:
             for rank, (passage_id, _) in enumerate(leg):
                 fused[passage_id] = fused.get(passage_id, 0.0) + 1.0 / (RRF_K + rank + 1)
