@@ -17,8 +17,8 @@ from coach.service import build_coach
 from coach.settings import Settings
 from tests.conftest import KNOWLEDGE
 
-DOCUMENT_FLOOR = 0.65  # small-to-big recall@3 on the held-out (odd-line) questions
-COMMON_FLOOR = 0.70  # hybrid recall@1
+DOCUMENT_FLOOR = 0.68  # small-to-big recall@3 on the held-out (odd-line) questions: measured 0.70
+COMMON_FLOOR = 0.73  # hybrid recall@1: measured 0.75
 
 
 @pytest.fixture(scope="module")

@@ -63,12 +63,19 @@ class Chunk:
             "unit": self.unit,
             "body_at": self.body_at,
             "windows": len(self.windows),
+            "phrasings": len(self.phrasings),
         }
 
     @property
     def asked_text(self) -> str:
         """What the second, question-side vector of this chunk embeds."""
         return self.asked if self.unit == "paragraph" else f"{self.section.split(' > ')[-1]}: {self.asked}"
+
+    @property
+    def phrasings(self) -> tuple[str, ...]:
+        """Each everyday phrasing on its own, for one vector each: a short question finds the one phrasing that says
+        it, where the vector of all of them together blurs into the section's general topic."""
+        return tuple(p.strip() for p in self.asked.split(";") if p.strip()) if self.unit == "section" else ()
 
 
 def stable_id(source: str, section: str, position: int, owner: str = "") -> str:

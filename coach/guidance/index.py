@@ -324,14 +324,14 @@ class Entry:
     embed: str
 
 
-ASKED_SUFFIX = "~asked"
+ASKED_SUFFIX = "~asked"  # then, for one everyday phrasing alone, its number
 WINDOW_SUFFIX = "~w"  # then the window's number
-INDEX_FORMAT = 4  # bump when what an entry stores changes: entries of another format are embedded again
+INDEX_FORMAT = 5  # bump when what an entry stores changes: entries of another format are embedded again
 
 
 def entries(chunks: list[Chunk]) -> list[Entry]:
     """The entries of one file's chunks; every entry records how many the file has, to detect a partial write."""
-    count = len(chunks) + sum(bool(c.asked) for c in chunks) + sum(len(c.windows) for c in chunks)
+    count = sum(1 + bool(c.asked) + len(c.phrasings) + len(c.windows) for c in chunks)
     rows = []
     for chunk in chunks:
         meta = chunk.metadata(count)
@@ -339,6 +339,8 @@ def entries(chunks: list[Chunk]) -> list[Entry]:
         rows.append(Entry(chunk.id, chunk.text, {**meta, "view": "text"}, chunk.text))
         if chunk.asked:
             rows.append(Entry(chunk.id + ASKED_SUFFIX, chunk.text, {**meta, "view": "asked"}, chunk.asked_text))
+        for n, phrasing in enumerate(chunk.phrasings):
+            rows.append(Entry(f"{chunk.id}{ASKED_SUFFIX}{n}", chunk.text, {**meta, "view": "asked"}, phrasing))
         for n, window in enumerate(chunk.windows):
             rows.append(Entry(f"{chunk.id}{WINDOW_SUFFIX}{n}", chunk.text, {**meta, "view": "window"}, window))
     return rows

@@ -14,7 +14,7 @@ import numpy as np
 import Stemmer
 
 from coach.guidance.expand import Groups, enclosing_sections, section_groups
-from coach.guidance.index import ASKED_SUFFIX, GuidanceIndex
+from coach.guidance.index import GuidanceIndex
 from coach.guidance.uploads import owner_name
 
 Mode = Literal["dense", "bm25", "hybrid"]
@@ -27,6 +27,8 @@ CANDIDATES = 20
 # trip, about a quarter of a direct query's own cost on disk and more against a server). Another process's sync
 # shows within this; a sync through the same GuidanceIndex shows at once.
 FRESH_FOR_S = 1.0
+# Vectors fetched per passage wanted: room for a paragraph's sentence windows, or a section's many phrasings.
+ENTRIES_PER_PASSAGE = 6
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,11 @@ class _Snapshot:
         return {"", owner} if owner else {""}
 
 
+def _entries_of(meta: dict) -> int:
+    """How many vectors one passage has: its text, its phrasings together and apart, its sentence windows."""
+    return 1 + bool(meta.get("asked")) + int(meta.get("phrasings", 0) or 0) + int(meta.get("windows", 0) or 0)
+
+
 class _Corpus:
     """Every passage in the collection held in memory, rebuilt when the collection's revision changes. Dense hits
     are looked up here too, so a vector query fetches ids and distances only."""
@@ -135,7 +142,7 @@ class _Corpus:
             revision=revision,
             passages=passages,
             order=ids,
-            vectors=len(documents) + sum(bool(m.get("asked")) + int(m.get("windows", 0) or 0) for m in metadatas),
+            vectors=sum(_entries_of(m) for m in metadatas),
             searchable=[f"{d}\n{m.get('asked', '')}" for d, m in zip(documents, metadatas, strict=True)],
             owners=np.array([str(m.get("owner", "")) for m in metadatas], dtype=object),
             meta=meta,
@@ -191,33 +198,36 @@ class Retriever:
         snapshot = self._corpus.current(self.index)
         return [snapshot.passages[i] for i in snapshot.order]
 
-    def _dense_legs(self, snapshot: _Snapshot, query: str, k: int, owner: str | None) -> tuple[Ranked, Ranked]:
-        """One vector query, split into the passage-text leg and the everyday-phrasing ('asked') leg."""
-        n = min(4 * k, snapshot.vectors)  # room for several sentence windows of one passage
-        if n == 0:
-            return [], []
-        # Ids and distances only: the passages' text and labels are in the snapshot already.
-        embedding = self.query_vector(query)
-        where = {"owner": {"$in": sorted(snapshot.allowed(owner))}}
+    def _query(self, embedding, n: int, where: dict) -> dict:
         try:
-            found = self.index.collection.query(
+            return self.index.collection.query(
                 query_embeddings=embedding, n_results=n, include=["distances"], where=where
             )
         except Exception:  # rebuilt under a new id by another process since our last look: look it up again
             self.index.metadata()  # raises a StoreError that says what to do when it is really gone
-            found = self.index.collection.query(
+            return self.index.collection.query(
                 query_embeddings=embedding, n_results=n, include=["distances"], where=where
             )
-        text: Ranked = []
-        asked: Ranked = []
-        for entry_id, distance in zip(found["ids"][0], found["distances"][0], strict=True):
-            passage_id = entry_id.split("~", 1)[0]
-            leg = asked if entry_id.endswith(ASKED_SUFFIX) else text  # a sentence window counts as its passage's text
-            # A passage written after the snapshot is skipped (the next search finds it); one passage ranks once
-            # per leg, at its best-scoring vector.
-            if passage_id in snapshot.passages and all(passage_id != seen for seen, _ in leg):
-                leg.append((passage_id, 1 - distance))
-        return text[:k], asked[:k]
+
+    def _dense_legs(self, snapshot: _Snapshot, query: str, k: int, owner: str | None) -> tuple[Ranked, Ranked]:
+        """Two vector queries: the passage-text leg (passages and their sentence windows) and the everyday-phrasing
+        ('asked') leg. Apart, because a section's dozen phrasing vectors would crowd the text out of one query."""
+        n = min(ENTRIES_PER_PASSAGE * k, snapshot.vectors)
+        if n == 0:
+            return [], []
+        # Ids and distances only: the passages' text and labels are in the snapshot already.
+        embedding = self.query_vector(query)
+        owners = {"owner": {"$in": sorted(snapshot.allowed(owner))}}
+        legs: tuple[Ranked, Ranked] = ([], [])
+        for leg, views in zip(legs, (["text", "window"], ["asked"]), strict=True):
+            found = self._query(embedding, n, {"$and": [owners, {"view": {"$in": views}}]})
+            for entry_id, distance in zip(found["ids"][0], found["distances"][0], strict=True):
+                passage_id = entry_id.split("~", 1)[0]
+                # A passage written after the snapshot is skipped (the next search finds it); one passage ranks once
+                # per leg, at its best-scoring vector.
+                if passage_id in snapshot.passages and all(passage_id != seen for seen, _ in leg):
+                    leg.append((passage_id, 1 - distance))
+        return legs[0][:k], legs[1][:k]
 
     def _hits(self, snapshot: _Snapshot, ranked: Ranked, k: int, owner: str | None = None) -> list[Hit]:
         """The top `k` passages of `ranked`. With an `owner` who has documents among the candidates, their documents
@@ -249,16 +259,10 @@ class Retriever:
         depth = 3 * k if self.expand else k
         if self.mode == "bm25":
             return self._hits(snapshot, self._corpus.lexical(snapshot, query, depth, owner), k, owner)
-        if self.mode == "dense":
-            best: dict[str, float] = {}  # each passage once, at the better of its two vectors' scores
-            for passage_id, score in [r for leg in self._dense_legs(snapshot, query, depth, owner) for r in leg]:
-                best[passage_id] = max(score, best.get(passage_id, score))
-            return self._hits(snapshot, sorted(best.items(), key=lambda r: r[1], reverse=True), k, owner)
+        dense = self._dense_legs(snapshot, query, max(depth, CANDIDATES) if self.mode == "dense" else CANDIDATES, owner)
+        # Dense alone fuses its two legs by rank too: a single phrasing's cosine is not on the scale of a passage's.
+        legs = dense if self.mode == "dense" else (*dense, self._corpus.lexical(snapshot, query, CANDIDATES, owner))
         fused: dict[str, float] = {}
-        legs = (
-            *self._dense_legs(snapshot, query, CANDIDATES, owner),
-            self._corpus.lexical(snapshot, query, CANDIDATES, owner),
-        )
         for leg in legs:
             for rank, (passage_id, _) in enumerate(leg):
                 fused[passage_id] = fused.get(passage_id, 0.0) + 1.0 / (RRF_K + rank + 1)
