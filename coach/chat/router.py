@@ -51,7 +51,11 @@ PATTERNS: list[tuple[Intent, list[str]]] = [
 # Unambiguous words only: a prior for the classifier (coach.chat.intents), never a route on their own.
 PRIOR: list[tuple[Intent, str]] = [
     (Intent.AGENDA, r"\bagenda\b"),
-    (Intent.REHEARSE, r"\b(rehears\w*|role[- ]?play\w*|mock (conversation|call|interview))\b"),
+    (
+        Intent.REHEARSE,
+        r"\b(rehears\w*|role[- ]?play\w*|mock (conversation|call|interview)|let'?s practi[cs]e|"
+        r"practi[cs]e (with|asking|telling|saying|what|how|my pitch))\b",
+    ),
     (Intent.JOURNAL_OVERDUE, r"\b(overdue|past due)\b"),
     (Intent.JOURNAL_DONE, r"\b(mark|tick|check)\b.{0,60}\b(done|complete|finished|off)\b"),
     (Intent.JOURNAL_LOG, r"\b(log|debrief)\b.{0,40}\b(meeting|session|call|1[:-]1|catch[- ]?up)\b"),
@@ -110,6 +114,13 @@ def name_in(text: str) -> str | None:
     return None if name.split()[0] in {"I", "My", "The", "A", "An", "LinkedIn", "Email"} else name
 
 
+def when_words(message: str) -> str:
+    """The words naming a day and an hour ('next Tuesday', 'at 3pm'), for the start parser."""
+    from coach.tools.when import DATE_WORDS, TIME_WORDS
+
+    return " ".join(m.group(0) for pattern in (DATE_WORDS, TIME_WORDS) if (m := pattern.search(message)))
+
+
 def prior_intent(message: str) -> Intent | None:
     """The intent an unambiguous keyword names ('agenda', 'role-play', 'overdue'), if any."""
     return next((intent for intent, pattern in PRIOR if re.search(pattern, message, _FLAGS)), None)
@@ -136,6 +147,8 @@ def route(message: str, intent: Intent | None = None) -> Route:
         details["channel"] = "linkedin"
     elif re.search(r"\be-?mail\b", message, _FLAGS):
         details["channel"] = "email"
+    if intent is Intent.AGENDA and (said := when_words(message)):
+        details["start"] = said
     if intent is Intent.CONVERSATION and (scenario := _first(SCENARIO_WORDS, message)):
         details["scenario"] = scenario
     if intent is Intent.REHEARSE:
