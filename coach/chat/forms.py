@@ -108,3 +108,9 @@ def read_form(form: ToolForm, text: str, expected: list[FormField] | None = None
     if not values and expected and len(expected) == 1 and text.strip():
         values[expected[0].key] = expected[0].read(text.strip())
     return values
+
+
+def asked_in(form: ToolForm, content: str) -> list[FormField]:
+    """The questions a form message left open (its 'Label: ' lines with no value)."""
+    empty = {line.strip().removesuffix(":").lower() for line in content.splitlines() if line.rstrip().endswith(":")}
+    return [f for f in form.fields if f.label.lower() in empty]

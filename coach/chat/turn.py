@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from coach.chat.answer import Exchange
 from coach.chat.dispatch import DONE, tool_turn
-from coach.chat.forms import FORMS, asked, read_form
+from coach.chat.forms import FORMS, asked_in, read_form
 from coach.chat.followup import apply, changes_in, last_request
 from coach.chat.journal_chat import LOG_TITLE, debrief_turn, journal_turn
 from coach.chat.rehearsal_state import REHEARSAL, persona_of, rehearsal_turn, start_rehearsal
@@ -65,7 +65,8 @@ def continued(coach: Coach, message: str, history: Sequence[Exchange], user: str
     for intent, form in FORMS.items():
         if last == form.title:
             before = last_request(history, intent)
-            answered = read_form(form, message, asked(form, before))
+            shown = next(e.content for e in reversed(history) if e.role == "assistant" and e.title == last)
+            answered = read_form(form, message, asked_in(form, shown))
             if answered:
                 return tool_turn(coach, intent, {**before, **answered}, user, zone)
         if last == form.title + DONE and (changes := changes_in(message, intent)):

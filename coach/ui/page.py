@@ -69,8 +69,9 @@ def to_gradio(replies: list[Reply]) -> list[gr.ChatMessage]:
     """Chat messages for the replies; a tool's files follow its text as downloadable file messages."""
     messages = []
     for r in replies:
-        meta = {"title": r.title, "status": "done"} if r.title else {}
-        messages.append(gr.ChatMessage(content=r.content, metadata=meta))
+        meta = ({"title": r.title} if r.open else {"title": r.title, "status": "done"}) if r.title else {}
+        options = [{"label": label, "value": value} for label, value in r.options]
+        messages.append(gr.ChatMessage(content=r.content, metadata=meta, options=options))
         messages += [gr.ChatMessage(content={"path": path}) for path in save_files(r.files)] if r.files else []
     return messages
 
