@@ -159,7 +159,10 @@ def test_a_failed_tool_call_falls_back_to_the_classifier(make_coach, openai_stub
 
 
 def test_overdue_and_done_reach_the_journal(make_coach, fake_model, tmp_path):
-    coach = make_coach(fake_model(), data_dir=tmp_path)
+    from coach.journal.journal import Journal
+
+    coach = make_coach(fake_model())
+    coach.__dict__["journal"] = Journal(tmp_path / "journal.db")  # a fresh journal for this test
     mentor = coach.journal.add_mentor("local", "Sam")
     coach.journal.add_action_item("local", "send my CV to Sam", mentor_id=mentor.id, due=datetime(2020, 1, 1).date())
     (listed,) = final(coach, "what's overdue?")

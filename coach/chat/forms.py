@@ -105,7 +105,8 @@ def read_form(form: ToolForm, text: str, expected: list[FormField] | None = None
                 if read := f.read(value):
                     values[f.key] = read
                 break
-    if not values and expected and len(expected) == 1 and text.strip():
+    bare = text.strip()
+    if not values and expected and len(expected) == 1 and bare and not bare.endswith("?") and len(bare) <= 200:
         values[expected[0].key] = expected[0].read(text.strip())
     return values
 
