@@ -348,7 +348,8 @@ def sse_chunk(content: str, index: int = 0) -> bytes:
 
 def sse_tool_call(name: str, arguments: dict) -> bytes:
     """One `chat.completion.chunk` event carrying a whole tool call."""
-    call = {"index": 0, "id": "call_stub", "type": "function", "function": {"name": name, "arguments": json.dumps(arguments)}}
+    function = {"name": name, "arguments": json.dumps(arguments)}
+    call = {"index": 0, "id": "call_stub", "type": "function", "function": function}
     chunk = {
         "id": "chatcmpl-stub",
         "object": "chat.completion.chunk",

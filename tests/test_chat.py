@@ -182,7 +182,8 @@ def test_an_impossible_length_asks_to_fix_it_and_keeps_the_form_pending(make_coa
     assert problem.content.startswith("Please fix: minutes: Meeting length must be between 15 and 240 minutes")
     assert problem.title == AGENDA_FORM, "the next message is still read as the form"
     assert "Minutes: 1000" in problem.content.splitlines(), "the form shows what was entered"
-    agenda, _ = final(coach, "Minutes: 30", then(history, "Mentor: Sam\nMinutes: 1000\nWhen: 2026-12-09 10:00", [problem]))
+    asked = "Mentor: Sam\nMinutes: 1000\nWhen: 2026-12-09 10:00"
+    agenda, _ = final(coach, "Minutes: 30", then(history, asked, [problem]))
     assert sum(minutes for _, _, minutes, _ in slots(agenda.content)) == 30
 
 

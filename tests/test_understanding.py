@@ -13,7 +13,7 @@ from icalendar import Calendar
 
 from coach.chat.answer import Exchange
 from coach.chat.intents import IntentClassifier
-from coach.chat.router import Intent, prior_intent
+from coach.chat.router import prior_intent
 from coach.chat.turn import reply
 from coach.errors import InputError
 from coach.llm.models import build_chat_model
@@ -75,7 +75,7 @@ def test_an_unsure_message_is_answered_with_the_tools_offered_under_it(make_coac
     answer, _ = final(coach, "My mentor keeps cancelling our meetings, what should I do?")
     assert answer.title is None
     assert answer.options, "tools are offered as one-click suggestions"
-    label, sent = answer.options[0]
+    _label, sent = answer.options[0]
     history = then([], "My mentor keeps cancelling our meetings, what should I do?", [answer])
     (form,) = final(coach, sent, history)
     assert form.title.startswith("🧭") and form.open

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 def turn_as_json(coach: Coach, message: str, zone: tzinfo | None = None) -> dict[str, Any]:
     found = understand(coach, message)
     final: list = []
-    for final in reply(coach, message, [], zone=zone):
-        pass
+    for update in reply(coach, message, [], zone=zone):
+        final = update
     replies = [{"title": r.title, "content": r.content} for r in final if not (r.title or "").startswith(SOURCES)]
     sources = [r.content for r in final if (r.title or "").startswith(SOURCES)]
     suggestions = [{"label": SUGGESTIONS[i], "command": CLI_COMMANDS[i]} for i in found.offers]

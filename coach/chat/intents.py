@@ -7,6 +7,7 @@ Trained at load on the labelled utterances in data/intents.jsonl. Their embeddin
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 import zlib
@@ -52,7 +53,7 @@ def word_features(texts: Sequence[str]) -> np.ndarray:
     features = np.zeros((len(texts), WORD_DIMS), np.float32)
     for row, text in enumerate(texts):
         words = re.findall(r"[a-z0-9']+", text.lower())
-        for token in words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]:
+        for token in words + [f"{a} {b}" for a, b in itertools.pairwise(words)]:
             features[row, zlib.crc32(token.encode()) % WORD_DIMS] = 1.0
     return features / np.clip(np.linalg.norm(features, axis=1, keepdims=True), 1e-9, None)
 
@@ -74,7 +75,9 @@ def fit(features: np.ndarray, labels: np.ndarray, classes: int) -> tuple[np.ndar
     return weights, bias
 
 
-def cached_model(texts: list[str], labels: np.ndarray, embed: Embed, key: str, folders: Sequence[Path]) -> dict[str, np.ndarray]:
+def cached_model(
+    texts: list[str], labels: np.ndarray, embed: Embed, key: str, folders: Sequence[Path]
+) -> dict[str, np.ndarray]:
     """The fitted weights from the first folder holding `intents-<key>.npz`, else embedded, fitted and saved to the
     first folder that can be written (the package folder ships them: fitting takes seconds on a busy machine)."""
     name = f"intents-{key}.npz"

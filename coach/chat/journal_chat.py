@@ -35,7 +35,10 @@ def debrief_turn(coach: Coach, notes: str) -> list[Reply]:
     from coach.journal.debrief import extract, follow_up_message
 
     found = extract(notes, coach.answerer.model)
-    lines = ["**Action items**", *(f"- {i.text} ({i.owner}{f', due {i.due}' if i.due else ''})" for i in found.action_items)]
+    lines = [
+        "**Action items**",
+        *(f"- {i.text} ({i.owner}{f', due {i.due}' if i.due else ''})" for i in found.action_items),
+    ]
     lines += ["", "**Decisions**", *([f"- {d}" for d in found.decisions] or ["- none"])]
     lines += ["", "**Follow-up note**", "", follow_up_message("your mentor", found)]
     return [Reply("\n".join(lines))]

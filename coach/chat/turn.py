@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 from coach.chat.answer import Exchange
 from coach.chat.dispatch import DONE, tool_turn
-from coach.chat.forms import FORMS, asked_in, read_form
 from coach.chat.followup import apply, changes_in, last_request
+from coach.chat.forms import FORMS, asked_in, read_form
 from coach.chat.journal_chat import LOG_TITLE, debrief_turn, journal_turn
 from coach.chat.rehearsal_state import REHEARSAL, persona_of, rehearsal_turn, start_rehearsal
 from coach.chat.replies import PROBLEM, SOURCES, STARTING, Reply, sources_reply, validation_message
