@@ -139,23 +139,48 @@ def test_now_a_linkedin_version_redrafts_the_last_message(make_coach, fake_model
     assert "LinkedIn connection note limit" in linkedin.content and "Hi Priya" in linkedin.content
 
 
-def test_a_model_that_calls_tools_routes_by_its_tool_call(make_coach, openai_stub):
-    stub = openai_stub({"tool_call": ("agenda", {"mentor_name": "Priya", "minutes": 30})}, {"chunks": ["unused"]})
+UNSURE_AGENDA = "Could you sort out what Priya and I talk about on our half-hour call?"  # the classifier is unsure
+
+
+def stub_coach(make_coach, stub):
     settings = Settings(openai_base_url=stub.url, openai_api_key="sk-test", max_retries=0, _env_file=None)
-    coach = make_coach(build_chat_model(settings))
-    (form,) = final(coach, "Could you sort out what Priya and I talk about on our half-hour call?")
+    return make_coach(build_chat_model(settings))
+
+
+def routing_requests(stub) -> list:
+    return [seen for seen in stub.seen if seen.body.get("tools")]
+
+
+def test_an_unsure_message_is_routed_by_the_models_tool_call(make_coach, openai_stub):
+    stub = openai_stub({"tool_call": ("agenda", {"mentor_name": "Priya", "minutes": 30})}, {"chunks": ["unused"]})
+    (form,) = final(stub_coach(make_coach, stub), UNSURE_AGENDA)
     assert form.title == "🧭 Meeting agenda"
     assert "Mentor: Priya" in form.content and "Minutes: 30" in form.content
-    assert [t["function"]["name"] for t in stub.seen[0].body["tools"]][:3] == ["draft_ask", "agenda",
-                                                                              "plan_conversation"]  # fmt: skip
+    assert len(stub.seen) == 1 and len(routing_requests(stub)) == 1
+    names = [t["function"]["name"] for t in stub.seen[0].body["tools"]]
+    assert names[:3] == ["draft_ask", "agenda", "plan_conversation"]
+
+
+def test_a_confident_message_sends_no_routing_request(make_coach, openai_stub):
+    stub = openai_stub({"tool_call": ("draft_ask", {"name": "Sam"})}, {"chunks": ["unused"]})
+    (form,) = final(stub_coach(make_coach, stub), "build an agenda for my meeting with Sam")
+    assert form.title == "🧭 Meeting agenda" and "Mentor: Sam" in form.content
+    assert stub.seen == [], "the classifier was sure: no model round trip"
+
+
+def test_a_confident_question_is_answered_with_one_request_and_no_tools(make_coach, openai_stub):
+    stub = openai_stub({"chunks": ["Start with alumni networks."]})
+    answer, _ = final(stub_coach(make_coach, stub), "How do I find a mentor?")
+    assert answer.content == "Start with alumni networks."
+    assert len(stub.seen) == 1 and routing_requests(stub) == []
 
 
 def test_a_failed_tool_call_falls_back_to_the_classifier(make_coach, openai_stub):
-    stub = openai_stub({"status": 500, "body": b"{}"}, {"chunks": ["ok"]})
-    settings = Settings(openai_base_url=stub.url, openai_api_key="sk-test", max_retries=0, _env_file=None)
-    coach = make_coach(build_chat_model(settings))
-    (form,) = final(coach, "build an agenda for my meeting with Sam")
-    assert form.title == "🧭 Meeting agenda" and "Mentor: Sam" in form.content
+    stub = openai_stub({"status": 500, "body": b"{}"}, {"chunks": ["Ask what Priya wants from it."]})
+    answer, _ = final(stub_coach(make_coach, stub), UNSURE_AGENDA)
+    assert len(routing_requests(stub)) == 1 and len(stub.seen) == 2
+    assert answer.title is None and answer.content == "Ask what Priya wants from it."
+    assert ("Build a meeting agenda", "Build a meeting agenda") in answer.options, "unsure: the tool is offered"
 
 
 def test_overdue_and_done_reach_the_journal(make_coach, fake_model, tmp_path):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from coach.chat.replies import SOURCES
 from coach.chat.turn import reply
-from coach.chat.understand import CLI_COMMANDS, SUGGESTIONS, understand
+from coach.chat.understand import CLI_COMMANDS, SUGGESTIONS, classify, understand
 
 if TYPE_CHECKING:
     from coach.service import Coach
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 def turn_as_json(coach: Coach, message: str, zone: tzinfo | None = None) -> dict[str, Any]:
     found = understand(coach, message)
     final: list = []
-    for update in reply(coach, message, [], zone=zone):
+    for update in reply(coach, message, [], zone=zone, understood=found):
         final = update
     replies = [{"title": r.title, "content": r.content} for r in final if not (r.title or "").startswith(SOURCES)]
     sources = [r.content for r in final if (r.title or "").startswith(SOURCES)]
@@ -31,5 +31,6 @@ def turn_as_json(coach: Coach, message: str, zone: tzinfo | None = None) -> dict
 
 
 def suggested_commands(coach: Coach, message: str) -> list[str]:
-    """The CLI's equivalent of the one-click suggestions under an unsure answer."""
-    return [f"{SUGGESTIONS[i]}: {CLI_COMMANDS[i]}" for i in understand(coach, message).offers]
+    """The CLI's equivalent of the one-click suggestions under an answer (the classifier's alone: the answer is
+    already given, so no model is asked to route it)."""
+    return [f"{SUGGESTIONS[i]}: {CLI_COMMANDS[i]}" for i in classify(coach, message)[1]]

@@ -42,11 +42,17 @@ def _last_title(history: Sequence[Exchange]) -> str:
 
 
 def reply(
-    coach: Coach, message: str, history: Sequence[Exchange], user: str = LOCAL_USER, zone: tzinfo | None = None
+    coach: Coach,
+    message: str,
+    history: Sequence[Exchange],
+    user: str = LOCAL_USER,
+    zone: tzinfo | None = None,
+    understood: Understood | None = None,
 ) -> Iterator[list[Reply]]:
-    """The replies to one chat message, streamed; every failure becomes a kept, visible message."""
+    """The replies to one chat message, streamed; every failure becomes a kept, visible message. `understood` is
+    what the caller already made of a new message (so it is not routed twice)."""
     try:
-        yield from _reply(coach, message, history, user, zone)
+        yield from _reply(coach, message, history, user, zone, understood)
     except Exception as exc:
         yield [Reply(f"⚠️ {describe_failure(exc)}", title=PROBLEM)]
 
@@ -84,12 +90,12 @@ def changes_in_persona(message: str) -> Persona | None:
 
 
 def _reply(
-    coach: Coach, message: str, history: Sequence[Exchange], user: str, zone: tzinfo | None
+    coach: Coach, message: str, history: Sequence[Exchange], user: str, zone: tzinfo | None, found: Understood | None
 ) -> Iterator[list[Reply]]:
     if (replies := continued(coach, message, history, user, zone)) is not None:
         yield replies
         return
-    found = understand(coach, message)
+    found = found or understand(coach, message)
     if found.by == "suggestion":
         found.details = _asked_before(history, found.intent)
     yield from _act(coach, message, history, user, zone, found)

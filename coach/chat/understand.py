@@ -1,5 +1,5 @@
-"""What a chat message asks for: a tool call from a model that makes them, else the classifier with the keyword
-prior; and which tools to offer when that is unsure."""
+"""What a chat message asks for: the classifier with the keyword prior; when it is unsure, a tool call from a model
+that makes them; and which tools to offer under an answer."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from coach.chat.router import Intent, details_in, prior_intent
 from coach.chat.tool_routing import route_by_tool_call
 
 if TYPE_CHECKING:
+    from coach.chat.intents import Guess
     from coach.service import Coach
 
 # One-click suggestions: the label shown and the message a click sends (recognised exactly, see `suggested`).
@@ -47,16 +48,24 @@ def suggested(message: str) -> Intent | None:
     return next((i for i, label in SUGGESTIONS.items() if label.lower() == text), None)
 
 
+def classify(coach: Coach, message: str) -> tuple[Guess, list[Intent]]:
+    """The classifier's guess (with the keyword prior) and the tools likely enough to offer under an answer."""
+    guess = coach.intents.guess(message, prior_intent(message))
+    return guess, [i for i, p in guess.ranked if i in SUGGESTIONS and p >= OFFER_ABOVE][:2]
+
+
 def understand(coach: Coach, message: str) -> Understood:
     if (clicked := suggested(message)) is not None:
         return Understood(clicked, 1.0, by="suggestion")
-    called = route_by_tool_call(coach.answerer.model, message)
-    if called is not None:
-        intent, args = called
-        return Understood(intent, 1.0, {**details_in(message, intent), **args}, by="tool call")
-    guess = coach.intents.guess(message, prior_intent(message))
-    offers = [i for i, p in guess.ranked if i in SUGGESTIONS and p >= OFFER_ABOVE][:2]
+    guess, offers = classify(coach, message)
+    if guess.unsure:
+        # Only an unsure classifier asks a model that calls tools: a confident one is right often enough (see the
+        # held-out gate) that a whole model round trip before every answer would cost more than it could fix.
+        called = route_by_tool_call(coach.answerer.model, message)
+        if called is not None and called[0] is not Intent.ASK:
+            intent, args = called
+            return Understood(intent, 1.0, {**details_in(message, intent), **args}, by="tool call")
     if guess.unsure or guess.intent is Intent.ASK:
-        return Understood(Intent.ASK, guess.confidence if guess.intent is Intent.ASK else 1 - guess.confidence,
-                          offers=offers)  # fmt: skip
+        sure = guess.confidence if guess.intent is Intent.ASK else 1 - guess.confidence
+        return Understood(Intent.ASK, sure, offers=offers)
     return Understood(guess.intent, guess.confidence, details_in(message, guess.intent))
