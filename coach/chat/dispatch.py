@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from coach.chat.forms import FORMS, asked, choices_of, form_text, missing
 from coach.chat.prefill import from_journal
@@ -46,6 +46,26 @@ def run_tool(coach: Coach, intent: Intent, details: dict[str, Any], zone: tzinfo
     raise InputError(f"No tool for {intent}.")
 
 
+REQUESTS: dict[Intent, type[BaseModel]] = {
+    Intent.DRAFT_ASK: AskRequest,
+    Intent.AGENDA: AgendaRequest,
+    Intent.CONVERSATION: ConversationRequest,
+}
+
+
+def check_given(intent: Intent, details: dict[str, Any]) -> None:
+    """Each value given so far, checked on its own by the tool's request model, so a bad one ('Minutes: 1000') is
+    explained at once rather than after everything else has been asked. Raises InputError."""
+    request = REQUESTS[intent]
+    for key, value in details.items():
+        if key not in request.model_fields or key == "start":  # the start is read (and asked for) by settle_start
+            continue
+        try:
+            request.__pydantic_validator__.validate_assignment(request.model_construct(), key, value)
+        except ValidationError as exc:
+            raise InputError(validation_message(exc)) from exc
+
+
 def form_reply(intent: Intent, details: dict[str, Any], note: str = "") -> Reply:
     form = FORMS[intent]
     return Reply(form_text(form, details, note), title=form.title, open=True, options=choices_of(form, details))
@@ -75,6 +95,7 @@ def tool_turn(coach: Coach, intent: Intent, details: dict[str, Any], user: str, 
     try:
         if intent is Intent.AGENDA:
             details, note = settle_start(details, zone)
+        check_given(intent, details)
         if missing(FORMS[intent], details):
             return [form_reply(intent, details, note)]
         return tool_replies(run_tool(coach, intent, details, zone), title=result_title(intent))

@@ -23,10 +23,14 @@ class FormField(BaseModel):
 
     key: str
     label: str = Field(description="The line's label, as the user writes it back: 'Mentor: Sam'.")
+    aliases: tuple[str, ...] = Field((), description="Other labels read as this one (the tabs' words: 'Start').")
     question: str = Field(description="The same thing asked in plain words.")
     required: bool = True
     many: bool = False  # a list, written as items separated by ';'
     choices: dict[str, str] = Field(default_factory=dict, description="Value -> the words shown for it.")
+
+    def names(self) -> list[str]:
+        return [self.label.split(" (")[0], *self.aliases]
 
     def shown(self, value: Any) -> str:
         value = "; ".join(value) if isinstance(value, list) else str(value)
@@ -101,7 +105,7 @@ def read_form(form: ToolForm, text: str, expected: list[FormField] | None = None
             continue
         wanted = label.strip().lower()
         for f in form.fields:
-            if f.label.lower().startswith(wanted) or wanted.startswith(f.label.split(" (")[0].lower()):
+            if any(name.lower().startswith(wanted) or wanted.startswith(name.lower()) for name in f.names()):
                 if read := f.read(value):
                     values[f.key] = read
                 break
