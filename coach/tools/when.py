@@ -53,6 +53,14 @@ def user_zone(name: str | None = None) -> tzinfo:
         return datetime.now().astimezone().tzinfo  # type: ignore[return-value]
 
 
+def browser_zone(name: object) -> tzinfo | None:
+    """The zone a browser reported, or None (this machine's) when it sent none or one this system does not know."""
+    try:
+        return user_zone(name) if isinstance(name, str) and name.strip() else None
+    except InputError:
+        return None
+
+
 def next_hour(now: datetime | None = None) -> datetime:
     now = (now or datetime.now().astimezone()).replace(minute=0, second=0, microsecond=0)
     return now + timedelta(hours=1)

@@ -52,6 +52,8 @@ NAME_BOXES_JS = """() => {
   new MutationObserver(name).observe(document.body, { childList: true, subtree: true });
 }"""
 
+BROWSER_ZONE_JS = "() => Intl.DateTimeFormat().resolvedOptions().timeZone"  # the page reads dates in this zone
+
 
 def to_exchanges(history: list[dict]) -> list[Exchange]:
     """Gradio's history as the chat logic takes it: role, text and the title of a folded message."""
@@ -77,9 +79,14 @@ def to_gradio(replies: list[Reply]) -> list[gr.ChatMessage]:
 
 
 def make_responder(startup: Startup):
-    def respond(message: str, history: list[dict], request: gr.Request) -> Iterator[list[gr.ChatMessage]]:
-        """Stream the reply to one chat message (answer and sources, a tool's result, or a rehearsal turn). While the
-        coach is still starting, a notice stands in for the reply until it comes; the message stays in the chat."""
+    def respond(
+        message: str, history: list[dict], zone: str | None = None, request: gr.Request = None
+    ) -> Iterator[list[gr.ChatMessage]]:
+        """Stream the reply to one chat message (answer and sources, a tool's result, or a rehearsal turn), with dates
+        read in the browser's time zone. While the coach is still starting, a notice stands in for the reply until it
+        comes; the message stays in the chat."""
+        from coach.tools.when import browser_zone
+
         if not startup.ready:
             yield to_gradio([WAIT_FOR_START])
         try:
@@ -87,7 +94,7 @@ def make_responder(startup: Startup):
         except CoachError as exc:
             yield to_gradio([Reply(f"⚠️ {exc}", title=PROBLEM)])
             return
-        for replies in reply(coach, message, to_exchanges(history), user_of(request)):
+        for replies in reply(coach, message, to_exchanges(history), user_of(request), browser_zone(zone)):
             yield to_gradio(replies)
 
     return respond
@@ -163,6 +170,8 @@ def build_app(startup: Startup) -> gr.Blocks:
         banner = gr.Markdown(elem_id="reminders")
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
+                zone = gr.Textbox("", label="Your time zone", visible="hidden", elem_id="browser-zone")
+                app.load(None, None, zone, js=BROWSER_ZONE_JS, api_visibility="private", queue=False)
                 chat = gr.ChatInterface(
                     fn=make_responder(startup),
                     chatbot=gr.Chatbot(
@@ -180,7 +189,8 @@ def build_app(startup: Startup) -> gr.Blocks:
                         submit_btn="Send",
                         stop_btn="Stop",
                     ),
-                    examples=EXAMPLES,
+                    examples=[[example] for example in EXAMPLES],
+                    additional_inputs=[zone],
                     run_examples_on_click=True,
                     cache_examples=False,
                     api_name="ask",
