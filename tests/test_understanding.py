@@ -4,7 +4,7 @@ them, suggestions instead of surprise forms, natural dates, and follow-ups that 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -195,3 +195,58 @@ def test_overdue_and_done_reach_the_journal(make_coach, fake_model, tmp_path):
     (done,) = final(coach, "mark send my CV as done")
     assert "Marked done: **send my CV to Sam**" in done.content
     assert coach.journal.open_action_items("local") == []
+
+
+DEBRIEF = json.dumps(
+    {
+        "action_items": [
+            {"text": "Send my CV to Sam", "owner": "me", "due": "2026-12-10"},
+            {"text": "Introduce me to the design lead", "owner": "mentor", "due": None},
+        ],
+        "decisions": ["meet monthly"],
+        "summary": "",
+    }
+)
+NOTES = "Met Sam today. I'll send my CV by 10 Dec; Sam will introduce me to the design lead. We agreed to meet monthly."
+
+
+def test_a_meeting_logged_in_the_chat_is_saved_to_that_users_journal_after_one_confirmation(
+    make_coach, fake_model, tmp_path
+):
+    from coach.journal.journal import Journal
+
+    coach = make_coach(fake_model(DEBRIEF))
+    coach.__dict__["journal"] = Journal(tmp_path / "journal.db")
+    (prompt,) = final(coach, "log my meeting with Sam", user="ana")
+    assert prompt.title == "📓 Log a meeting" and "Mentor: Sam" in prompt.content
+    history = then([], "log my meeting with Sam", [prompt])
+    (shown,) = final(coach, NOTES, history, user="ana")
+    assert shown.title == "📓 Save this meeting?" and shown.options == [("Save to my journal", "Save to my journal")]
+    assert "- Send my CV to Sam (me, due 2026-12-10)" in shown.content
+    assert coach.journal.list_meetings("ana") == [], "nothing is stored before the user confirms"
+    (saved,) = final(coach, "Save to my journal", then(history, NOTES, [shown]), user="ana")
+    assert "today's meeting with **Sam** and 2 action item(s)" in saved.content
+    (meeting,) = coach.journal.list_meetings("ana")
+    assert meeting.notes == NOTES
+    items = {i.text: i for i in coach.journal.open_action_items("ana")}
+    assert set(items) == {"Send my CV to Sam", "Introduce me to the design lead"}
+    assert items["Send my CV to Sam"].due == date(2026, 12, 10) and items["Send my CV to Sam"].owner == "me"
+    assert items["Introduce me to the design lead"].owner == "mentor"
+    assert all(i.meeting_id == meeting.id for i in items.values())
+    assert coach.journal.list_meetings("local") == [] and coach.journal.open_action_items("local") == []
+
+
+def test_a_logged_meeting_without_a_mentor_asks_who_and_declining_saves_nothing(make_coach, fake_model, tmp_path):
+    from coach.journal.journal import Journal
+
+    coach = make_coach(fake_model(DEBRIEF, DEBRIEF))
+    coach.__dict__["journal"] = Journal(tmp_path / "journal.db")
+    (prompt,) = final(coach, "log a meeting")
+    history = then(then([], "log a meeting", [prompt]), NOTES, final(coach, NOTES, then([], "log a meeting", [prompt])))
+    (asked,) = final(coach, "save", history)
+    assert "Who was the meeting with?" in asked.content and coach.journal.list_meetings("local") == []
+    (saved,) = final(coach, "save with Priya", then(history, "save", [asked]))
+    assert "meeting with **Priya**" in saved.content
+    assert [m.name for m in coach.journal.list_mentors("local")] == ["Priya"]
+    (declined,) = final(coach, "no thanks", history)
+    assert declined.content.startswith("Not saved.") and len(coach.journal.list_meetings("local")) == 1

@@ -15,7 +15,7 @@ from coach.chat.answer import Exchange
 from coach.chat.dispatch import DONE, tool_turn
 from coach.chat.followup import apply, changes_in, last_request
 from coach.chat.forms import FORMS, asked_in, read_form
-from coach.chat.journal_chat import LOG_TITLE, debrief_turn, journal_turn
+from coach.chat.journal_chat import LOG_TITLE, SAVE_TITLE, debrief_turn, journal_turn, save_turn
 from coach.chat.rehearsal_state import REHEARSAL, persona_of, rehearsal_turn, start_rehearsal
 from coach.chat.replies import PROBLEM, SOURCES, STARTING, Reply, sources_reply, validation_message
 from coach.chat.router import Intent
@@ -67,7 +67,9 @@ def continued(coach: Coach, message: str, history: Sequence[Exchange], user: str
             return start_rehearsal(coach, wanted)
         return rehearsal_turn(coach, message, history, persona)
     if last == LOG_TITLE and len(message) > 20:
-        return debrief_turn(coach, message)
+        return debrief_turn(coach, message, history)
+    if last == SAVE_TITLE and (saved := save_turn(coach, message, history, user, zone)) is not None:
+        return saved
     for intent, form in FORMS.items():
         if last == form.title:
             before = last_request(history, intent)
