@@ -18,7 +18,7 @@ from coach.chat.turn import reply
 from coach.errors import InputError
 from coach.llm.models import build_chat_model
 from coach.settings import Settings
-from coach.tools.when import parse_start, read_when
+from coach.tools.when import browser_zone, parse_start, read_when
 
 HELD_OUT = Path(__file__).parent.parent / "bench" / "intents_heldout.jsonl"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -250,3 +250,9 @@ def test_a_logged_meeting_without_a_mentor_asks_who_and_declining_saves_nothing(
     assert [m.name for m in coach.journal.list_mentors("local")] == ["Priya"]
     (declined,) = final(coach, "no thanks", history)
     assert declined.content.startswith("Not saved.") and len(coach.journal.list_meetings("local")) == 1
+
+
+@pytest.mark.parametrize("sent", ["", "Mars/Olympus_Mons", "../../etc/passwd", "x" * 300, None, ["Europe/Berlin"]])
+def test_a_zone_from_the_browser_that_is_not_a_known_zone_stands_aside_for_this_machines(sent):
+    assert browser_zone(sent) is None
+    assert browser_zone("Europe/Berlin") == BERLIN

@@ -43,7 +43,7 @@ def user_zone(name: str | None = None) -> tzinfo:
     if name:
         try:
             return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             raise InputError(f"Unknown time zone “{name[:60]}”: use a name like Europe/Berlin.") from None
     try:
         import tzlocal
@@ -56,7 +56,7 @@ def user_zone(name: str | None = None) -> tzinfo:
 def browser_zone(name: object) -> tzinfo | None:
     """The zone a browser reported, or None (this machine's) when it sent none or one this system does not know."""
     try:
-        return user_zone(name) if isinstance(name, str) and name.strip() else None
+        return user_zone(name) if isinstance(name, str) and 0 < len(name.strip()) <= 64 else None
     except InputError:
         return None
 
