@@ -66,6 +66,12 @@ def cmd_search(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     coach = _coach(settings, args)
     _ensure_index(coach, settings)
+    if args.json:
+        from coach.chat.headless import turn_as_json
+        from coach.tools.when import user_zone
+
+        print(json.dumps(turn_as_json(coach, args.question, user_zone(args.tz)), ensure_ascii=False, indent=2))
+        return 0
     from coach.chat.guided import CutOff, answers, grounded
 
     prompt = grounded(coach, args.question, owner=LOCAL_USER)
@@ -79,6 +85,10 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
         print(f"  [{number}] {hit.label}")
         for citation in hit.references.splitlines():
             print(f"      source: {citation}")
+    from coach.chat.headless import suggested_commands
+
+    for line in suggested_commands(coach, args.question):
+        print(f"\nSuggestion: {line}")
     return 0
 
 
@@ -131,7 +141,7 @@ def cmd_draft_ask(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_agenda(settings: Settings, args: argparse.Namespace) -> int:
     from coach.tools.agenda import AgendaRequest, build_agenda
-    from coach.tools.when import parse_start
+    from coach.tools.when import parse_start, user_zone
 
     coach = _coach(settings, args)
     _ensure_index(coach, settings)
@@ -139,7 +149,7 @@ def cmd_agenda(settings: Settings, args: argparse.Namespace) -> int:
     def build():
         request = AgendaRequest(
             minutes=args.minutes,
-            start=parse_start(args.start),
+            start=parse_start(args.start, user_zone(args.tz)),
             mentor_name=args.mentor,
             goals=args.goals or "",
             progress=args.progress or "",
@@ -299,6 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="ask a question; the answer streams, then its sources")
     p.add_argument("question")
     p.add_argument("--store", help="Chroma folder (default: the data directory)")
+    p.add_argument("--json", action="store_true", help="print the turn the page would run, as JSON")
+    p.add_argument("--tz", help="your time zone, e.g. Europe/Berlin (default: TZ or this machine's)")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("draft-ask", help="draft a short, specific message to a prospective mentor")
@@ -319,7 +331,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("agenda", help="a time-boxed agenda, prep checklist and follow-up note")
     p.add_argument("--mentor", required=True)
     p.add_argument("--minutes", type=int, required=True)
-    p.add_argument("--start", required=True, help="YYYY-MM-DD HH:MM (local time) or ISO 8601")
+    p.add_argument("--start", required=True, help="'next Tuesday at 3pm', YYYY-MM-DD HH:MM or ISO 8601")
+    p.add_argument("--tz", help="your time zone, e.g. Europe/Berlin (default: TZ or this machine's)")
     p.add_argument("--goals")
     p.add_argument("--progress")
     p.add_argument("--action", action="append", help="an open action item (repeat)")

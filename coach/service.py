@@ -6,6 +6,7 @@ import sys
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from langchain_core.language_models import BaseChatModel
 
@@ -20,6 +21,9 @@ from coach.llm.models import build_chat_model, describe_model
 from coach.llm.plain_words import files_in_words, model_in_words
 from coach.llm.prompts import load_prompt, use_prompt_overrides
 from coach.settings import Settings
+
+if TYPE_CHECKING:
+    from coach.chat.intents import IntentClassifier
 
 
 @dataclass
@@ -39,6 +43,13 @@ class Coach:
     def journal(self) -> Journal:
         """The mentoring journal, opened on first use (index-only commands never touch it)."""
         return Journal(self.settings.journal_file, passphrase=self.settings.journal_passphrase())
+
+    @cached_property
+    def intents(self) -> IntentClassifier:
+        """The intent classifier over the loaded embedding model (fitted weights cached by data hash)."""
+        from coach.chat.intents import IntentClassifier
+
+        return IntentClassifier(self.index.embedder, cache_dir=self.settings.data_dir / "cache")
 
     def sync(self, folder: Path | None = None, progress: Progress | None = None) -> SyncReport:
         return self.index.sync(folder or self.settings.guidance_folders(), progress)

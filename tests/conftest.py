@@ -334,6 +334,7 @@ class Behaviour:
     chunks: Sequence[str] = ()
     cut_after: int | None = None
     hang: bool = False
+    tool_call: tuple[str, dict] | None = None  # (name, arguments): the stream carries this one tool call
 
 
 @dataclass
@@ -354,6 +355,20 @@ def sse_chunk(content: str, index: int = 0) -> bytes:
         "created": 0,
         "model": "stub",
         "choices": [{"index": 0, "delta": {"role": "assistant", "content": content}, "finish_reason": None}],
+    }
+    return f"data: {json.dumps(chunk)}\n\n".encode()
+
+
+def sse_tool_call(name: str, arguments: dict) -> bytes:
+    """One `chat.completion.chunk` event carrying a whole tool call."""
+    function = {"name": name, "arguments": json.dumps(arguments)}
+    call = {"index": 0, "id": "call_stub", "type": "function", "function": function}
+    chunk = {
+        "id": "chatcmpl-stub",
+        "object": "chat.completion.chunk",
+        "created": 0,
+        "model": "stub",
+        "choices": [{"index": 0, "delta": {"role": "assistant", "tool_calls": [call]}, "finish_reason": "tool_calls"}],
     }
     return f"data: {json.dumps(chunk)}\n\n".encode()
 
@@ -415,6 +430,8 @@ class OpenAIStub:
         h.send_header("Transfer-Encoding", "chunked")
         h.end_headers()
         events = [sse_chunk(c) for c in b.chunks] + [b"data: [DONE]\n\n"]
+        if b.tool_call:
+            events = [sse_tool_call(*b.tool_call), b"data: [DONE]\n\n"]
         for n, event in enumerate(events):
             if b.cut_after is not None and n == b.cut_after:
                 h.wfile.flush()

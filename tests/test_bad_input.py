@@ -126,10 +126,18 @@ def test_a_start_in_the_past_builds_the_agenda_with_a_warning(agenda_pending):
 
 def test_an_unreadable_start_asks_to_fix_it_and_keeps_what_was_typed(agenda_pending):
     coach, history = agenda_pending
-    (problem,) = chat(coach, "Mentor: Sam\nMinutes: 30\nStart: next Tuesday-ish", history)
-    assert problem.content.startswith("Start must be a date and time like 2026-12-03 14:30")
+    (problem,) = chat(coach, "Mentor: Sam\nMinutes: 30\nStart: whenever-ish", history)
+    assert problem.content.startswith("Start must be a date and time like “next Tuesday at 3pm” or 2026-12-03 14:30")
     assert problem.title == AGENDA_FORM
-    assert "Minutes: 30" in problem.content.splitlines() and "next Tuesday-ish" in problem.content
+    assert "Minutes: 30" in problem.content.splitlines() and "whenever-ish" in problem.content
+
+
+def test_a_start_with_a_day_but_no_hour_asks_for_the_hour_and_keeps_the_form(agenda_pending):
+    coach, history = agenda_pending
+    (problem,) = chat(coach, "Mentor: Sam\nMinutes: 30\nStart: next Tuesday-ish", history)
+    assert problem.content.startswith("What time on Tuesday")
+    assert problem.title == AGENDA_FORM
+    assert "Minutes: 30" in problem.content.splitlines()
 
 
 # --- Through the real page -------------------------------------------------------------------------------------

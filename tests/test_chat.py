@@ -93,16 +93,19 @@ def test_asking_for_help_writing_to_someone_returns_the_draft_form_with_the_name
     assert form.title == DRAFT_FORM
     lines = form.content.splitlines()
     assert "Name: Priya Shah" in lines
-    for missing in ("Role: ", "What I admire: ", "What I want to learn: "):
+    for missing in ("Role: ", "What I admire: "):  # two things at a time, in plain words
         assert missing in lines, f"{missing!r} should be an empty line to fill in"
-    assert "Channel (email or linkedin): linkedin  (optional)" in lines
+    assert "What I want to learn: " not in lines, "the third question waits for the next turn"
+    assert "  _What is their role?_" in lines
+    assert "Channel: A LinkedIn note" in lines
+    assert form.open, "a form is shown open, not folded under its title"
 
 
 def test_answering_the_draft_form_drafts_the_message_with_its_sources(make_coach, fake_model):
     coach = make_coach(fake_model("Sure!"))  # an unusable polish: the message built by code is used
     history = then([], "help me write to Priya Shah", final(coach, "help me write to Priya Shah"))
     draft, sources = final(coach, DRAFT_ANSWER, history)
-    assert draft.title is None
+    assert draft.title == DRAFT_FORM + " ✓"
     assert "> Hi Priya," in draft.content
     assert "your talk on rebuilding onboarding" in draft.content
     assert "how to move from customer support into product management" in draft.content
@@ -112,16 +115,16 @@ def test_answering_the_draft_form_drafts_the_message_with_its_sources(make_coach
     assert sources.title.startswith("📚 Sources") and "approaching-a-mentor.md" in sources.content
 
 
-def test_copying_the_draft_form_back_with_its_optional_lines_left_blank_drafts_the_message(make_coach, fake_model):
+def test_the_draft_form_asks_two_things_at_a_time_until_it_can_draft(make_coach, fake_model):
     coach = make_coach(fake_model("Sure!"))
     (form,) = final(coach, "help me write an email to Priya Shah")
-    filled = (
-        form.content.replace("Role: ", "Role: head of product at Northwind")
-        .replace("What I admire: ", "What I admire: your talk on rebuilding onboarding")
-        .replace("What I want to learn: ", "What I want to learn: how to move from support into product")
+    filled = form.content.replace("Role: ", "Role: head of product at Northwind").replace(
+        "What I admire: ", "What I admire: your talk on rebuilding onboarding"
     )
-    assert "Minutes to ask for:   (optional)" in filled, "the optional line is sent back as the form showed it"
-    draft = final(coach, filled, then([], "help me write an email to Priya Shah", [form]))[0]
+    history = then([], "help me write an email to Priya Shah", [form])
+    (second,) = final(coach, filled, history)
+    assert second.title == DRAFT_FORM and "What I want to learn: " in second.content.splitlines()
+    draft = final(coach, "how to move from support into product", then(history, filled, [second]))[0]
     assert not draft.content.startswith("Please fix"), draft.content.split("\n")[0]
     assert "> Hi Priya," in draft.content and "20-minute call" in draft.content
 
@@ -138,8 +141,8 @@ def test_details_from_the_first_message_survive_answering_the_form(make_coach, f
 
 
 def test_an_agenda_request_with_mentor_and_length_builds_the_agenda_at_once(make_coach, fake_model):
-    agenda, sources = final(make_coach(fake_model("ok")), "agenda for a 30-minute meeting with Sam")
-    assert agenda.title is None
+    agenda, sources = final(make_coach(fake_model("ok")), "agenda for a 30-minute meeting with Sam tomorrow at 3pm")
+    assert agenda.title == AGENDA_FORM + " ✓"
     assert agenda.content.startswith("# Mentoring meeting with Sam")
     rows = slots(agenda.content)
     assert [title for *_, title in rows] == ["Check-in", "Main topic", "Next steps & new action items"]
@@ -162,7 +165,7 @@ def test_answering_the_agenda_form_puts_each_item_in_its_slot(make_coach, fake_m
     coach = make_coach(fake_model("ok"))
     history = then([], "agenda with Sam", final(coach, "agenda with Sam"))
     answer = (
-        "Mentor: Sam\nMinutes: 45\nOpen action items: send my CV; book the demo\n"
+        "Mentor: Sam\nMinutes: 45\nWhen: tomorrow at 10am\nOpen action items: send my CV; book the demo\n"
         "Questions: How should I price the pilot?\nMain topic: moving into product"
     )
     agenda, _ = final(coach, answer, history)
@@ -177,11 +180,12 @@ def test_answering_the_agenda_form_puts_each_item_in_its_slot(make_coach, fake_m
 def test_an_impossible_length_asks_to_fix_it_and_keeps_the_form_pending(make_coach, fake_model):
     coach = make_coach(fake_model("ok"))
     history = then([], "agenda with Sam", final(coach, "agenda with Sam"))
-    (problem,) = final(coach, "Mentor: Sam\nMinutes: 1000", history)
+    (problem,) = final(coach, "Mentor: Sam\nMinutes: 1000\nWhen: 2026-12-09 10:00", history)
     assert problem.content.startswith("Please fix: minutes: Meeting length must be between 15 and 240 minutes")
     assert problem.title == AGENDA_FORM, "the next message is still read as the form"
     assert "Minutes: 1000" in problem.content.splitlines(), "the form shows what was entered"
-    agenda, _ = final(coach, "Mentor: Sam\nMinutes: 30", then(history, "Mentor: Sam\nMinutes: 1000", [problem]))
+    asked = "Mentor: Sam\nMinutes: 1000\nWhen: 2026-12-09 10:00"
+    agenda, _ = final(coach, "Minutes: 30", then(history, asked, [problem]))
     assert sum(minutes for _, _, minutes, _ in slots(agenda.content)) == 30
 
 
@@ -191,8 +195,9 @@ def test_an_impossible_length_asks_to_fix_it_and_keeps_the_form_pending(make_coa
 def test_wanting_to_end_things_with_a_mentor_opens_the_conversation_form_for_ending_well(make_coach, fake_model):
     (form,) = final(make_coach(fake_model()), "how do I tell my mentor I want to end things")
     assert form.title == CONVERSATION_FORM
-    assert "Scenario: ending_well" in form.content.splitlines()
+    assert "What is going on: I want to end the mentorship well" in form.content.splitlines()
     assert "Mentor: " in form.content.splitlines()
+    assert "ending_well" not in form.content, "choices in plain words"
 
 
 def test_completing_the_conversation_form_plans_the_conversation(make_coach, fake_model):
@@ -211,9 +216,10 @@ def test_completing_the_conversation_form_plans_the_conversation(make_coach, fak
 def test_an_unknown_scenario_asks_to_fix_it(make_coach, fake_model):
     coach = make_coach(fake_model("ok"))
     asked = "how do I tell my mentor I want to end things"
-    (problem,) = final(coach, "Scenario: quitting\nMentor: Sam", then([], asked, final(coach, asked)))
+    (problem,) = final(coach, "What is going on: quitting\nMentor: Sam", then([], asked, final(coach, asked)))
     assert problem.content.startswith("Please fix: scenario:")
     assert "ending_well" in problem.content and problem.title == CONVERSATION_FORM
+    assert problem.options, "the plain-word choices are offered under the form"
 
 
 # --- Rehearsal in the chat ---------------------------------------------------------------------------------
@@ -323,9 +329,9 @@ def test_an_empty_message_gets_a_clear_problem_message(make_coach, fake_model):
 @pytest.mark.parametrize(
     ("message", "form_answer", "heading"),
     [
-        ("agenda for a 30-minute meeting with Sam", None, "# Mentoring meeting with Sam"),
+        ("agenda for a 30-minute meeting with Sam at 14.30", None, "# Mentoring meeting with Sam"),
         ("help me write to Priya Shah", DRAFT_ANSWER, "> Hi Priya,"),
-        ("how do I tell my mentor I want to end things", "Scenario: ending_well\nMentor: Sam", "conversation plan"),
+        ("how do I tell my mentor I want to end things", "Mentor: Sam", "conversation plan"),
     ],
     ids=["agenda", "draft_ask", "conversation"],
 )

@@ -140,8 +140,13 @@ def test_agenda_with_an_impossible_length_exits_2_with_a_readable_message(cli_en
 
 
 def test_agenda_with_an_unreadable_start_exits_2_with_the_expected_format(cli_env):
+    done = run_coach("agenda", "--mentor", "Sam", "--minutes", "30", "--start", "whenever-ish", env=cli_env)
+    failed_readably(done, "Start must be a date and time like “next Tuesday at 3pm” or 2026-12-03 14:30")
+
+
+def test_agenda_with_a_day_but_no_hour_exits_2_asking_for_the_hour(cli_env):
     done = run_coach("agenda", "--mentor", "Sam", "--minutes", "30", "--start", "next Tuesday", env=cli_env)
-    failed_readably(done, "Start must be a date and time like 2026-12-03 14:30")
+    failed_readably(done, "What time on Tuesday")
 
 
 # --- Difficult conversation --------------------------------------------------------------------------------

@@ -95,20 +95,22 @@ def test_a_question_waiting_behind_a_crashed_answer_is_answered_by_the_restarted
     crashing, waiting = local_coach_factory(), local_coach_factory()
     assert crashing.answerer.model.server is waiting.answerer.model.server, "one model process per app"
     crashing.answerer.model.server.ensure_running()
-    stream, queued, results = crashing.answerer.stream, threading.Event(), {}
+    stream, asking, results = crashing.answerer.stream, threading.Event(), {}
 
     def stream_then_crash(prompt):
+        asking.set()  # the other session asks just after this answer's request (its prompt takes a while)
+        killed = False
         for piece in stream(prompt):
             yield piece
-            if piece.strip() and not queued.is_set():
-                queued.set()  # the other session asks now…
-                time.sleep(1.0)  # …and its request waits at the server behind this answer
+            if piece.strip() and not killed:
                 os.kill(crashing.answerer.model.server.pid, signal.SIGSEGV)
+                killed = True
 
     crashing.answerer.stream = stream_then_crash
 
     def other_session() -> None:
-        queued.wait(300)
+        asking.wait(300)
+        time.sleep(0.2)
         results["other"] = list(reply(waiting, "How do I find a mentor?", []))[-1]
 
     thread = threading.Thread(target=other_session)

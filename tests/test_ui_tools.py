@@ -162,7 +162,7 @@ def test_feedback_before_the_user_has_spoken_says_so(served):
     [
         ("/agenda", agenda_inputs(minutes=0), "between 15 and 240 minutes"),
         ("/agenda", agenda_inputs(mentor=""), "mentor name is required"),
-        ("/agenda", agenda_inputs(start="tomorrow afternoon"), "Start must be a date and time like 2026-12-03 14:30"),
+        ("/agenda", agenda_inputs(start="whenever-ish"), "Start must be a date and time like “next Tuesday at 3pm”"),
         ("/draft_ask", draft_inputs(name=""), "mentor_name"),
         ("/plan_conversation", ("busy_mentor", "", "", ""), "mentor_name"),
     ],
@@ -182,7 +182,7 @@ def test_bad_input_gets_a_readable_warning_instead_of_an_error(served, api_name,
 def test_the_chat_routes_an_agenda_request_to_the_agenda_tool(served):
     client, _ = served("ok")
     agenda, markdown_file, ics_file, sources = client.predict(
-        "agenda for a 30-minute meeting with Sam", api_name="/ask"
+        "agenda for a 30-minute meeting with Sam tomorrow at 3pm", api_name="/ask"
     )
     assert agenda["content"].startswith("# Mentoring meeting with Sam")
     assert markdown_file["content"].endswith("agenda.md"), "the chat offers the tool's files too"

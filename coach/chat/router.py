@@ -16,6 +16,9 @@ class Intent(StrEnum):
     AGENDA = "agenda"
     CONVERSATION = "plan_conversation"
     REHEARSE = "rehearse"
+    JOURNAL_LOG = "journal_log"
+    JOURNAL_OVERDUE = "journal_overdue"
+    JOURNAL_DONE = "journal_done"
 
 
 _FLAGS = re.IGNORECASE
@@ -43,6 +46,19 @@ PATTERNS: list[tuple[Intent, list[str]]] = [
             r"\bdifficult conversation\b|\bhard conversation\b|\btough conversation\b",
         ],
     ),
+]
+
+# Unambiguous words only: a prior for the classifier (coach.chat.intents), never a route on their own.
+PRIOR: list[tuple[Intent, str]] = [
+    (Intent.AGENDA, r"\bagenda\b"),
+    (
+        Intent.REHEARSE,
+        r"\b(rehears\w*|role[- ]?play\w*|mock (conversation|call|interview)|let'?s practi[cs]e|"
+        r"practi[cs]e (with|asking|telling|saying|what|how|my pitch))\b",
+    ),
+    (Intent.JOURNAL_OVERDUE, r"\b(overdue|past due)\b"),
+    (Intent.JOURNAL_DONE, r"\b(mark|tick|check)\b.{0,60}\b(done|complete|finished|off)\b"),
+    (Intent.JOURNAL_LOG, r"\b(log|debrief)\b.{0,40}\b(meeting|session|call|1[:-]1|catch[- ]?up)\b"),
 ]
 
 SCENARIO_WORDS: list[tuple[str, str]] = [
@@ -98,9 +114,30 @@ def name_in(text: str) -> str | None:
     return None if name.split()[0] in {"I", "My", "The", "A", "An", "LinkedIn", "Email"} else name
 
 
-def route(message: str) -> Route:
-    """The tool a chat message asks for (ASK when none), with the details it already contains."""
-    intent = next((i for i, patterns in PATTERNS if any(re.search(p, message, _FLAGS) for p in patterns)), Intent.ASK)
+def when_words(message: str) -> str:
+    """The words naming a day and an hour ('next Tuesday', 'at 3pm'), for the start parser."""
+    from coach.tools.when import DATE_WORDS, TIME_WORDS
+
+    return " ".join(m.group(0) for pattern in (DATE_WORDS, TIME_WORDS) if (m := pattern.search(message)))
+
+
+def prior_intent(message: str) -> Intent | None:
+    """The intent an unambiguous keyword names ('agenda', 'role-play', 'overdue'), if any."""
+    return next((intent for intent, pattern in PRIOR if re.search(pattern, message, _FLAGS)), None)
+
+
+def details_in(message: str, intent: Intent) -> dict[str, object]:
+    """What the message already says for `intent`'s tool: a name, a length, a channel, a scenario, a persona."""
+    return route(message, intent).details
+
+
+def route(message: str, intent: Intent | None = None) -> Route:
+    """The tool a chat message asks for by rule (ASK when none), or the given `intent`, with the details the message
+    already contains."""
+    if intent is None:
+        intent = next(
+            (i for i, patterns in PATTERNS if any(re.search(p, message, _FLAGS) for p in patterns)), Intent.ASK
+        )
     details: dict[str, object] = {}
     if name := name_in(message):
         details["mentor_name"] = name
@@ -110,6 +147,8 @@ def route(message: str) -> Route:
         details["channel"] = "linkedin"
     elif re.search(r"\be-?mail\b", message, _FLAGS):
         details["channel"] = "email"
+    if intent is Intent.AGENDA and (said := when_words(message)):
+        details["start"] = said
     if intent is Intent.CONVERSATION and (scenario := _first(SCENARIO_WORDS, message)):
         details["scenario"] = scenario
     if intent is Intent.REHEARSE:

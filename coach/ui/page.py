@@ -55,6 +55,8 @@ NAME_BOXES_JS = """() => {
   new MutationObserver(name).observe(document.body, { childList: true, subtree: true });
 }"""
 
+BROWSER_ZONE_JS = "() => Intl.DateTimeFormat().resolvedOptions().timeZone"  # the page reads dates in this zone
+
 
 def to_exchanges(history: list[dict]) -> list[Exchange]:
     """Gradio's history as the chat logic takes it: role, text and the title of a folded message."""
@@ -72,16 +74,22 @@ def to_gradio(replies: list[Reply]) -> list[gr.ChatMessage]:
     """Chat messages for the replies; a tool's files follow its text as downloadable file messages."""
     messages = []
     for r in replies:
-        meta = {"title": r.title, "status": "done"} if r.title else {}
-        messages.append(gr.ChatMessage(content=r.content, metadata=meta))
+        meta = ({"title": r.title} if r.open else {"title": r.title, "status": "done"}) if r.title else {}
+        options = [{"label": label, "value": value} for label, value in r.options]
+        messages.append(gr.ChatMessage(content=r.content, metadata=meta, options=options))
         messages += [gr.ChatMessage(content={"path": path}) for path in save_files(r.files)] if r.files else []
     return messages
 
 
 def make_responder(startup: Startup):
-    def respond(message: str, history: list[dict], request: gr.Request) -> Iterator[list[gr.ChatMessage]]:
-        """Stream the reply to one chat message (answer and sources, a tool's result, or a rehearsal turn). While the
-        coach is still starting, a notice stands in for the reply until it comes; the message stays in the chat."""
+    def respond(
+        message: str, history: list[dict], zone: str | None = None, request: gr.Request = None
+    ) -> Iterator[list[gr.ChatMessage]]:
+        """Stream the reply to one chat message (answer and sources, a tool's result, or a rehearsal turn), with dates
+        read in the browser's time zone. While the coach is still starting, a notice stands in for the reply until it
+        comes; the message stays in the chat."""
+        from coach.tools.when import browser_zone
+
         if not startup.ready:
             yield to_gradio([WAIT_FOR_START])
         try:
@@ -89,7 +97,7 @@ def make_responder(startup: Startup):
         except CoachError as exc:
             yield to_gradio([Reply(f"⚠️ {exc}", title=PROBLEM)])
             return
-        for replies in reply(coach, message, to_exchanges(history), user_of(request)):
+        for replies in reply(coach, message, to_exchanges(history), user_of(request), browser_zone(zone)):
             yield to_gradio(replies)
 
     return respond
@@ -129,6 +137,8 @@ def build_app(startup: Startup) -> gr.Blocks:
                 with gr.Column(scale=1, min_width=240, elem_id="conversations"):
                     conversations_slot = gr.Column()
                 with chat_column:
+                    zone = gr.Textbox("", label="Your time zone", visible="hidden", elem_id="browser-zone")
+                    app.load(None, None, zone, js=BROWSER_ZONE_JS, api_visibility="private", queue=False)
                     chat = gr.ChatInterface(
                         fn=make_responder(startup),
                         chatbot=gr.Chatbot(
@@ -146,7 +156,8 @@ def build_app(startup: Startup) -> gr.Blocks:
                             submit_btn="Send",
                             stop_btn="Stop",
                         ),
-                        examples=EXAMPLES,
+                        examples=[[example] for example in EXAMPLES],
+                        additional_inputs=[zone],
                         run_examples_on_click=True,
                         cache_examples=False,
                         api_name="ask",
