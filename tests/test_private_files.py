@@ -60,7 +60,7 @@ def test_exports_stay_in_the_private_folder_and_are_deleted_once_they_age_out(pa
         client.predict(api_name="/journal_export_md"),
         *client.predict(marker, "2026-12-03 14:30", 45, "", "", "", "", "", api_name="/agenda")[1],
         *client.predict("busy_mentor", marker, "", "", api_name="/plan_conversation")[1],
-        client.predict(history, api_name="/export_conversation")["value"],
+        client.predict(history, {}, api_name="/export_conversation")[-1]["value"],  # what is on screen
         *client.predict(history, api_name="/export_my_data")[0],
     ]
     chat, _, _ = client.predict("sceptical_senior", api_name="/rehearse_start")
