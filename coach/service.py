@@ -49,7 +49,11 @@ class Coach:
         """The intent classifier over the loaded embedding model (fitted weights cached by data hash)."""
         from coach.chat.intents import IntentClassifier
 
-        return IntentClassifier(self.index.embedder, cache_dir=self.settings.data_dir / "cache")
+        def embed(texts: list[str]) -> list:
+            # One message: the retriever keeps its vector, so answering the same question embeds it only once.
+            return self.retriever.query_vector(texts[0]) if len(texts) == 1 else self.index.embedder(texts)
+
+        return IntentClassifier(embed, cache_dir=self.settings.data_dir / "cache")
 
     def sync(self, folder: Path | None = None, progress: Progress | None = None) -> SyncReport:
         return self.index.sync(folder or self.settings.guidance_folders(), progress)

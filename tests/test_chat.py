@@ -254,7 +254,8 @@ def test_end_gives_feedback_on_the_users_words_with_sources(make_coach, fake_mod
     result, sources = final(coach, "end", history)
     assert result.content.startswith("### Feedback on your rehearsal with the sceptical senior leader")
     assert "| Criterion | Score | Why | Your words | Guidance |" in result.content
-    assert "| Respects their time | 3/5 | names a small, concrete time: 20-minute |" in result.content
+    row = next(line for line in result.content.splitlines() if line.startswith("| Respects their time |"))
+    assert "20-minute" in row, "the score rests on the time the user named"
     assert "(turn 2)" in result.content, "the quote's turn counts from the mentor's opening"
     assert "Rehearsal started" not in result.content, "the coach's own notes are not part of the transcript"
     assert set(result.files) == {"rehearsal-feedback.md", "rehearsal-transcript.json"}
