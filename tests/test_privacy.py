@@ -135,7 +135,7 @@ SESSION = textwrap.dedent(
     coach = build_coach(settings)
     indexed = coach.sync().summary()
     answer = list(reply(coach, "My mentor keeps cancelling, what should I do?", []))[-1]
-    agenda = list(reply(coach, "agenda for a 30-minute meeting with Sam", []))[-1]
+    agenda = list(reply(coach, "agenda for a 30-minute meeting with Sam tomorrow at 3pm", []))[-1]
     app = serve(settings, coach, block=False)
     with httpx.Client(base_url=app.local_url, timeout=120) as http:
         page = http.get("/").status_code

@@ -229,6 +229,8 @@ def test_two_syncs_of_one_folder_at_the_same_moment_neither_double_nor_corrupt(
     knowledge.mkdir()
     for path in sorted(knowledge_snapshot.glob("*.md"))[:6]:  # enough to overlap for a second or two
         shutil.copy(path, knowledge)
+        for sidecar in knowledge_snapshot.glob(f"{path.stem}.references.yaml"):  # part of the file's identity
+            shutil.copy(sidecar, knowledge)
     settings = Settings(chroma_url=chroma_server, collection=f"race-{uuid.uuid4().hex[:12]}", _env_file=None)
     where = settings.model_dump_json(include={"chroma_url", "collection"})
     script, go = tmp_path / "racing_sync.py", tmp_path / "go"
