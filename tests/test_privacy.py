@@ -139,7 +139,7 @@ SESSION = textwrap.dedent(
     app = serve(settings, coach, block=False)
     with httpx.Client(base_url=app.local_url, timeout=120) as http:
         page = http.get("/").status_code
-        event = http.post("/gradio_api/call/ask", json={"data": ["How do I find a mentor?"]}).json()["event_id"]
+        event = http.post("/gradio_api/call/ask", json={"data": ["How do I find a mentor?", "UTC"]}).json()["event_id"]
         asked = http.get(f"/gradio_api/call/ask/{event}").text
         time.sleep(max(0.0, hold - (time.monotonic() - started)))  # background senders get their chance
         still = http.get("/config").status_code
