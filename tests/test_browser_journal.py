@@ -246,6 +246,6 @@ def test_a_thumbs_down_with_a_reason_is_kept_with_the_question_and_sources(alice
     with Journal(journal_file) as journal:
         [kept] = [f for f in journal.feedback.list("alice") if f.question == question]
     assert (kept.liked, kept.reason) == (False, "It ignored sponsors")
-    last_line = kept.answer.strip().splitlines()[-1]  # plain words (the first line carries Markdown emphasis)
+    last_line = kept.answer.strip().splitlines()[-1].strip("_*")  # its words, without the Markdown emphasis
     expect(alice.get_by_role("log")).to_contain_text(last_line[:60])  # the answer kept is the one shown
     assert "Sources" in kept.sources
