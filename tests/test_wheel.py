@@ -118,7 +118,7 @@ def test_the_installed_copy_indexes_searches_answers_and_serves_offline_outside_
         "    for _ in range(600):\n"
         "        try:\n"
         "            body = urllib.request.urlopen('http://127.0.0.1:7911/', timeout=2).read().decode()\n"
-        "            print(json.dumps({'served': '<title>Mentor Coach' in body}))\n"
+        "            print(json.dumps({'served': 'Mentor Coach' in body}))\n"
         "            break\n"
         "        except OSError:\n"
         "            time.sleep(0.2)\n"
