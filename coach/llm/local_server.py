@@ -12,9 +12,6 @@ import sys
 import threading
 import time
 
-# llama.cpp's extra buffer types (AMX, repacked weights) segfault in decode on some Intel Xeons with the bundled
-# GGUF (ggml-org/llama.cpp#20824). Measured cost of turning them off on AMD EPYC: see docs/benchmarks.md.
-EXTRA_BUFFER_TYPES = False
 MODEL_ALIAS = "local"
 
 
@@ -31,7 +28,9 @@ def disable_extra_buffer_types() -> None:
 
     def params():
         value = original()
-        value.use_extra_bufts = EXTRA_BUFFER_TYPES
+        # llama.cpp's extra buffer types (AMX, repacked weights) segfault in decode on some Intel Xeons with the
+        # bundled GGUF (ggml-org/llama.cpp#20824); off, they cost nothing measurable on AMD EPYC (docs/benchmarks.md).
+        value.use_extra_bufts = False
         return value
 
     params.coach_patched = True  # type: ignore[attr-defined]
@@ -67,11 +66,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n-ctx", type=int, default=4096)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--parent", type=int, default=os.getppid())
-    parser.add_argument("--extra-buffer-types", action="store_true", help="keep llama.cpp's AMX/repack buffers")
     args = parser.parse_args(argv)
     exit_with_parent(args.parent)
-    global EXTRA_BUFFER_TYPES
-    EXTRA_BUFFER_TYPES = args.extra_buffer_types
     disable_extra_buffer_types()
 
     import uvicorn

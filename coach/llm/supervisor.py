@@ -43,11 +43,10 @@ def describe_exit(code: int | None) -> str:
 class LocalModelServer:
     """One llama.cpp server process for one model file, shared by every request of this app process."""
 
-    def __init__(self, model_path: Path, *, n_ctx: int, threads: int | None, extra_buffer_types: bool = False) -> None:
+    def __init__(self, model_path: Path, *, n_ctx: int, threads: int | None) -> None:
         self.model_path = Path(model_path)
         self.n_ctx = n_ctx
         self.threads = threads
-        self.extra_buffer_types = extra_buffer_types
         self._folder: Path | None = None  # made on first start: mode 0700, private to this user
         self._proc: subprocess.Popen | None = None
         self._lock = threading.Lock()
@@ -120,8 +119,6 @@ class LocalModelServer:
         ]  # fmt: skip
         if self.threads:
             command += ["--threads", str(self.threads)]
-        if self.extra_buffer_types:
-            command.append("--extra-buffer-types")
         env = {k: v for k, v in os.environ.items() if k != "CONFIG_FILE"}  # llama_cpp.server would read it
         with self._log.open("wb") as log_file:
             self._proc = subprocess.Popen(
