@@ -3,6 +3,7 @@ llama-cpp-python in-process, same prompt and settings; and the cost of turning l
 
 from __future__ import annotations
 
+import os
 import time
 
 from langchain_core.messages import BaseMessage, HumanMessage
@@ -16,6 +17,7 @@ PROMPT = "Give three tips for a first meeting with a new mentor."
 QUESTION = "My mentor keeps cancelling our meetings. What should I do?"
 MAX_TOKENS = 96
 RUNS = 6
+SERVER_REPEAT_PENALTY = 1.1  # llama-cpp-python's server default, which the coach's requests get: same tokens both sides
 GOAL = 0.9
 
 Run = tuple[float, float, int]  # seconds to the first token, seconds in all, tokens
@@ -37,7 +39,15 @@ def bench_local_model(coach: Coach) -> None:
     model = build_chat_model(settings)
 
     def load() -> Llama:
-        return Llama(model_path=str(bundled_model_path()), n_ctx=settings.context_window, seed=0, verbose=False)
+        threads = max(1, os.cpu_count() or 1)  # as the coach's server: llama-cpp's own default is half the cores
+        return Llama(
+            model_path=str(bundled_model_path()),
+            n_ctx=settings.context_window,
+            n_threads=threads,
+            n_threads_batch=threads,
+            seed=0,
+            verbose=False,
+        )
 
     with_extra = load()  # llama.cpp's default: AMX / repacked-weight buffers where the CPU has them
     disable_extra_buffer_types()
@@ -46,16 +56,19 @@ def bench_local_model(coach: Coach) -> None:
     def ours(messages: list[BaseMessage]) -> Run:
         t0 = time.perf_counter()
         first, n = None, 0
-        for _ in model.stream(messages):
-            first = first or time.perf_counter() - t0
-            n += 1
+        for chunk in model.stream(messages):
+            if chunk.content:  # the stream's opening and closing chunks carry no text
+                first = first or time.perf_counter() - t0
+                n += 1
         return first or 0.0, time.perf_counter() - t0, n
 
     def in_process(llama: Llama, messages: list[BaseMessage]) -> Run:
         payload = _as_dicts(messages)
         t0 = time.perf_counter()
         first, n = None, 0
-        stream = llama.create_chat_completion(payload, stream=True, max_tokens=MAX_TOKENS, temperature=0.0, seed=0)
+        stream = llama.create_chat_completion(
+            payload, stream=True, max_tokens=MAX_TOKENS, temperature=0.0, seed=0, repeat_penalty=SERVER_REPEAT_PENALTY
+        )
         for part in stream:
             if part["choices"][0]["delta"].get("content"):
                 first = first or time.perf_counter() - t0

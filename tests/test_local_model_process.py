@@ -201,3 +201,32 @@ def test_the_supervised_server_loads_its_model_with_extra_buffer_types_off(local
     while "extra buffer types: off" not in server.log_tail(4000) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert "extra buffer types: off" in server.log_tail(4000)
+
+
+def _stream_request(client, max_tokens: int) -> dict:
+    body = {"model": "local", "messages": [{"role": "user", "content": QUESTION}], "stream": True}
+    return {"json": body | {"max_tokens": max_tokens, "temperature": 0.0}}
+
+
+def _stream_text(client, max_tokens: int, stop_after: int | None = None) -> str:
+    words = []
+    with client.stream("POST", "http://local/v1/chat/completions", **_stream_request(client, max_tokens)) as r:
+        for line in r.iter_lines():
+            if line.startswith("data: {"):
+                words.append(json.loads(line[6:])["choices"][0]["delta"].get("content") or "")
+                if stop_after is not None and len(words) >= stop_after:
+                    break  # the client hangs up mid-answer, as the page's Stop button does
+    return "".join(words)
+
+
+def test_a_client_leaving_mid_answer_leaves_the_model_ready_for_the_next_one(local_coach_factory):
+    """The server decodes one token ahead of sending; a dropped stream must stop that decoding before the next
+    request uses the same model (two decodes at once would corrupt both answers)."""
+    server = local_coach_factory().answerer.model.server
+    server.ensure_running()
+    with server.http_client(timeout=120) as client:
+        whole = _stream_text(client, max_tokens=48)
+        for _ in range(3):
+            _stream_text(client, max_tokens=400, stop_after=3)
+            assert _stream_text(client, max_tokens=48) == whole  # greedy: the same words every time
+    assert server.alive()

@@ -7,10 +7,18 @@ only, never the page. Run as `python -m coach.llm.local_server --model FILE --so
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import os
 import sys
 import threading
 import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, TypeVar
+
+import anyio
+
+T = TypeVar("T")
 
 MODEL_ALIAS = "local"
 
@@ -50,6 +58,56 @@ def exit_with_parent(parent: int, every: float = 0.5) -> None:
     threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
 
 
+def stream_ahead(iterator: Iterator[T]) -> AsyncIterator[T]:
+    """The server's token stream, generated one token ahead of sending.
+
+    llama-cpp-python's server asks a thread pool for each next token only after the previous one is sent, so every
+    token waits for a round trip through the event loop: about 1 ms on 2 cores, ~12% of a short answer's speed
+    (docs/benchmarks.md). Here one thread decodes continuously. Leaving early (client gone, server stopping) stops
+    it between tokens and waits for it, because the next request may use the same model only once it is idle."""
+
+    async def chunks() -> AsyncIterator[T]:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[bool, Any]] = asyncio.Queue()
+        stop = threading.Event()
+
+        def deliver(finished: bool, item: Any) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop is closing: nobody is listening
+                loop.call_soon_threadsafe(queue.put_nowait, (finished, item))
+
+        def produce() -> None:
+            outcome: BaseException | None = None
+            try:
+                for item in iterator:
+                    deliver(False, item)
+                    if stop.is_set():
+                        break
+            except BaseException as exc:  # raised where the server expects it: in the publisher
+                outcome = exc
+            finally:
+                close = getattr(iterator, "close", None)
+                if close is not None:
+                    close()
+            deliver(True, outcome)
+
+        producer = threading.Thread(target=produce, daemon=True, name="llama-stream")
+        producer.start()
+        try:
+            while True:
+                finished, item = await queue.get()
+                if finished:
+                    if item is not None:
+                        raise item
+                    return
+                yield item
+        finally:
+            stop.set()
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(producer.join)
+
+    return chunks()
+
+
 def report_loaded_model() -> None:
     """One line in the server's log saying how the loaded model was set up, read from llama.cpp's own params."""
     from llama_cpp.server import app as server_app
@@ -71,6 +129,7 @@ def main(argv: list[str] | None = None) -> None:
     disable_extra_buffer_types()
 
     import uvicorn
+    from llama_cpp.server import app as server_app
     from llama_cpp.server.app import create_app
     from llama_cpp.server.settings import ModelSettings, ServerSettings
 
@@ -82,8 +141,10 @@ def main(argv: list[str] | None = None) -> None:
         n_threads=args.threads or max(1, os.cpu_count() or 1),
         n_threads_batch=args.threads or max(1, os.cpu_count() or 1),
         seed=0,
+        logits_all=False,  # the server's default keeps every prompt token's logits: ~15% of a long prompt's time
         verbose=False,
     )
+    server_app.iterate_in_threadpool = stream_ahead  # looked up per request by its event publisher
     app = create_app(server_settings=ServerSettings(host="127.0.0.1", port=0), model_settings=[model])
     report_loaded_model()
     uvicorn.run(app, uds=args.socket, log_level="warning", access_log=False)
