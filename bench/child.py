@@ -53,7 +53,8 @@ def store_rows(folder: Path, model: Any) -> list[tuple[str, str, dict, str]]:
 
 
 def index(source: str, store: str, batch: str = "") -> dict:
-    from coach.guidance.index import GuidanceIndex, open_client
+    from coach.guidance.index import GuidanceIndex
+    from coach.guidance.store import open_client
     from coach.settings import Settings
 
     model = embedder(batch)
@@ -78,7 +79,7 @@ def index(source: str, store: str, batch: str = "") -> dict:
 
 def plain_build(rows: list[tuple[str, str, dict, str]], model: Any, store: Path) -> float:
     """Seconds to embed `rows` in one call and add them to a fresh collection in Chroma's largest batches."""
-    from coach.guidance.index import open_client
+    from coach.guidance.store import open_client
     from coach.settings import Settings
 
     client = open_client(Settings(data_dir=store, provider="fake", _env_file=None))

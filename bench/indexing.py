@@ -16,7 +16,8 @@ from bench.child import COLLECTION, plain_build, store_rows
 from bench.common import add, interleave, median, note, run_child, timed
 from bench.corpus import write_corpus
 from coach.guidance.embedding import MODEL_FILE, ONNX_BATCH, TOKENIZER_FILE, LocalMiniLM, installed_file
-from coach.guidance.index import GuidanceIndex, open_client
+from coach.guidance.index import GuidanceIndex
+from coach.guidance.store import open_client
 from coach.settings import Settings
 
 REINDEX_GOAL = 0.05

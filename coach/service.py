@@ -12,9 +12,10 @@ from langchain_core.language_models import BaseChatModel
 
 from coach.chat.answer import Answerer
 from coach.errors import StoreDamaged
-from coach.guidance.index import GuidanceIndex, Progress, SyncReport, move_aside, open_client
+from coach.guidance.index import GuidanceIndex, Progress, SyncReport
 from coach.guidance.retrieval import Retriever
 from coach.guidance.sentence_bank import SentenceBank
+from coach.guidance.store import move_aside, open_client
 from coach.journal.journal import Journal
 from coach.llm.capabilities import capabilities_of
 from coach.llm.models import build_chat_model, describe_model

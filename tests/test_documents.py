@@ -10,10 +10,11 @@ import pytest
 from coach.guidance import uploads
 from coach.guidance.chunking import chunk_file
 from coach.guidance.formats import read_blocks
-from coach.guidance.index import GuidanceIndex, open_client
+from coach.guidance.index import GuidanceIndex
 from coach.guidance.layout import heading_level, text_blocks
 from coach.guidance.retrieval import Retriever
 from coach.guidance.sources import load_folder, read_source
+from coach.guidance.store import open_client
 from coach.settings import Settings
 from tests.document_files import scanned_pdf, text_pdf, word_file
 

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from coach.errors import InputError
 from coach.guidance.sources import LIBRARY
 from coach.llm.prompts import PROMPTS_DIR, render
-from coach.tools.draft_ask import (
+from coach.tools.ask_request import (
     EMAIL_BODY_LIMIT,
     LINKEDIN_NOTE_LIMIT,
     LINKEDIN_PREMIUM_NOTE_LIMIT,
@@ -21,11 +21,9 @@ from coach.tools.draft_ask import (
     AskRequest,
     Channel,
     Variant,
-    build_skeleton,
     check_ask,
-    draft_ask,
-    draft_ask_variants,
 )
+from coach.tools.draft_ask import build_skeleton, draft_ask, draft_ask_variants
 
 PRIYA = {
     "mentor_name": "Priya Raman",

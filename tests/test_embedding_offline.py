@@ -20,7 +20,7 @@ import json, socket, sys
 from pathlib import Path
 import chromadb
 from coach.llm.fake import MockChatModel
-from coach.guidance.index import chroma_settings
+from coach.guidance.store import chroma_settings
 from coach.service import build_coach
 from coach.settings import Settings
 

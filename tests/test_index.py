@@ -17,15 +17,17 @@ from pathlib import Path
 import pytest
 
 from coach.guidance.chunking import chunk_file
-from coach.guidance.index import GuidanceIndex, open_client, rebuild
+from coach.guidance.index import GuidanceIndex, rebuild
 from coach.guidance.retrieval import Retriever
 from coach.guidance.sources import load_folder
+from coach.guidance.store import open_client
 from coach.settings import Settings
 
 CHILD_SYNC = """
 import json, sys
 from pathlib import Path
-from coach.guidance.index import GuidanceIndex, open_client
+from coach.guidance.index import GuidanceIndex
+from coach.guidance.store import open_client
 from coach.settings import Settings
 
 settings = Settings(**json.loads(sys.argv[1]), _env_file=None)

@@ -21,8 +21,8 @@ from gradio_client import Client
 
 from coach.chat.turn import PROBLEM, reply
 from coach.errors import CoachError
-from coach.guidance.index import open_client
 from coach.guidance.sources import LIBRARY
+from coach.guidance.store import open_client
 from coach.service import build_coach
 from coach.settings import Settings
 from coach.ui.page import build_app, serve

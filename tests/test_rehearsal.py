@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from coach.errors import InputError
 from coach.llm.capabilities import Capabilities
-from coach.tools.draft_ask import AskRequest, check_ask
+from coach.tools.ask_request import AskRequest, check_ask
 from coach.tools.rehearsal import (
     PERSONAS,
     RUBRIC,

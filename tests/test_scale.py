@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 from gradio_client import Client
 
-from coach.guidance.index import GuidanceIndex, open_client
+from coach.guidance.index import GuidanceIndex
 from coach.guidance.retrieval import FRESH_FOR_S
 from coach.guidance.sources import LIBRARY
+from coach.guidance.store import open_client
 from coach.llm.fake import FAKE_REPLY
 from coach.settings import Settings
 
@@ -36,7 +37,8 @@ RACING_SYNC = """
 import json, sys, time
 from pathlib import Path
 from coach.guidance.embedding import LocalMiniLM
-from coach.guidance.index import GuidanceIndex, open_client
+from coach.guidance.index import GuidanceIndex
+from coach.guidance.store import open_client
 from coach.settings import Settings
 
 settings = Settings(**json.loads(sys.argv[1]), _env_file=None)

@@ -14,8 +14,9 @@ from coach.chat.router import Intent
 from coach.errors import InputError
 from coach.tools import ToolOutput
 from coach.tools.agenda import AgendaRequest, build_agenda
+from coach.tools.ask_request import AskRequest
 from coach.tools.conversation import ConversationRequest, plan_conversation
-from coach.tools.draft_ask import AskRequest, draft_ask
+from coach.tools.draft_ask import draft_ask
 from coach.tools.when import DATE_WORDS, parse_start, read_when
 
 if TYPE_CHECKING:

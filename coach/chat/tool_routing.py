@@ -13,8 +13,8 @@ from pydantic import BaseModel, Field
 from coach.chat.router import Intent
 from coach.llm.capabilities import capabilities_of
 from coach.tools.agenda import AgendaRequest
+from coach.tools.ask_request import AskRequest
 from coach.tools.conversation import ConversationRequest
-from coach.tools.draft_ask import AskRequest
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

@@ -17,7 +17,8 @@ def cmd_index(settings: Settings, args: argparse.Namespace) -> int:
         import contextlib
 
         from coach.errors import StoreDamaged
-        from coach.guidance.index import open_client, rebuild
+        from coach.guidance.index import rebuild
+        from coach.guidance.store import open_client
 
         # A store that cannot even be opened is moved aside by `recover` below, and a fresh one built.
         with contextlib.suppress(StoreDamaged):

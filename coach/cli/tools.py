@@ -12,7 +12,8 @@ from coach.settings import Settings
 
 
 def cmd_draft_ask(settings: Settings, args: argparse.Namespace) -> int:
-    from coach.tools.draft_ask import AskRequest, draft_ask, draft_ask_variants
+    from coach.tools.ask_request import AskRequest
+    from coach.tools.draft_ask import draft_ask, draft_ask_variants
 
     coach = coach_for(settings, args)
     ensure_index(coach, settings)

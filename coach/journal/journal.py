@@ -6,30 +6,19 @@ import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, tzinfo
-from enum import Enum
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final
 
-from pydantic import ValidationError
-
-from coach.errors import InputError, validation_summary
+from coach.errors import InputError
 from coach.journal import io as journal_io
 from coach.journal import store
 from coach.journal.conversations import ConversationLog
 from coach.journal.feedback import FeedbackLog
-from coach.journal.records import ActionItem, Goal, GoalStatus, ItemStatus, Meeting, Mentor, Owner, Record
+from coach.journal.records import ActionItem, Goal, GoalStatus, ItemStatus, Meeting, Mentor, Owner
 from coach.journal.records import checked_user as _user
-from coach.journal.store import (
-    JOURNAL_FILENAME,
-    JournalDB,
-    JournalNotFound,
-    get_row,
-    insert_row,
-    next_id,
-    select_rows,
-    update_row,
-)
+from coach.journal.rows import UNSET, RecordRows, Unset
+from coach.journal.store import JOURNAL_FILENAME, JournalDB, JournalNotFound, get_row
 
 if TYPE_CHECKING:
     from coach.settings import Settings
@@ -40,26 +29,7 @@ LOCAL_USER: Final = "local"
 """The user id when there is no authentication."""
 
 
-class Unset(Enum):
-    """The type of UNSET."""
-
-    UNSET = "UNSET"
-
-
-UNSET: Final = Unset.UNSET
-"""Default of every `update_*` keyword: leave that field as it is (None can be a real value, e.g. `due=None`)."""
-
-R = TypeVar("R", bound=Record)
-
-
-def _valid(model: type[R], fields: Mapping[str, Any]) -> R:
-    try:
-        return model.model_validate(dict(fields))
-    except ValidationError as exc:
-        raise InputError(f"Cannot save the {model.NOUN}: {validation_summary(exc)}") from exc
-
-
-class Journal:
+class Journal(RecordRows):
     """Every user's journal on this machine; each method reads and writes only the rows of the `user` it is given.
 
     Ids are numbered per user and never reused. Methods raise `JournalNotFound` (a `StoreError`) for an id that is
@@ -345,57 +315,3 @@ class Journal:
         document = journal_io.parse_document(data)
         with self._db.transaction() as conn:
             return journal_io.replace_journal(conn, user, document)
-
-    # Shared steps
-
-    def _add(self, user: str, model: type[R], fields: Mapping[str, Any]) -> R:
-        user = _user(user)
-        with self._db.transaction() as conn:
-            record = _valid(model, {"id": next_id(conn, user, model.TABLE), **fields, "created_at": self._clock()})
-            insert_row(conn, user, record)
-        return record
-
-    def _get(self, user: str, model: type[R], row_id: int) -> R:
-        with self._db.snapshot() as conn:
-            return get_row(conn, model, _user(user), row_id)
-
-    def _list(self, user: str, model: type[R], equal: Mapping[str, Any] | None = None) -> list[R]:
-        with self._db.snapshot() as conn:
-            return select_rows(conn, model, _user(user), equal)
-
-    def _update(self, user: str, model: type[R], row_id: int, changes: Mapping[str, Any]) -> R:
-        user = _user(user)
-        with self._db.transaction() as conn:
-            current = get_row(conn, model, user, row_id)
-            given = {name: value for name, value in changes.items() if value is not UNSET}
-            record = _valid(model, current.model_dump() | given)
-            update_row(conn, user, record)
-        return record
-
-    def _delete(self, user: str, model: type[R], row_id: int) -> None:
-        user = _user(user)
-        with self._db.transaction() as conn:
-            if store.delete_rows(conn, model, user, {"id": row_id}) == 0:
-                raise JournalNotFound(f"There is no {model.NOUN} {row_id} in this journal.")
-
-    def _check_mentor(self, user: str, mentor_id: int | None) -> None:
-        """JournalNotFound unless the mentor (when given) is the user's."""
-        if mentor_id is not None:
-            self._get(user, Mentor, mentor_id)
-
-    @staticmethod
-    def _links(
-        conn: sqlite3.Connection, user: str, mentor_id: int | None, meeting_id: int | None, *, mentor_given: bool
-    ) -> dict[str, int | None]:
-        """Check that the mentor and meeting are the user's and agree; a meeting's mentor fills an unnamed one."""
-        if mentor_id is not None:
-            get_row(conn, Mentor, user, mentor_id)
-        if meeting_id is not None:
-            meeting = get_row(conn, Meeting, user, meeting_id)
-            if mentor_given and mentor_id != meeting.mentor_id:
-                raise InputError(
-                    f"Meeting {meeting_id} was with mentor {meeting.mentor_id}, not {mentor_id}: an action item from "
-                    "a meeting is about that meeting's mentor. Leave mentor_id out, or set meeting_id=None."
-                )
-            mentor_id = meeting.mentor_id
-        return {"mentor_id": mentor_id, "meeting_id": meeting_id}

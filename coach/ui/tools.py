@@ -13,8 +13,9 @@ from coach.errors import describe_failure
 from coach.privacy.downloads import save_files
 from coach.tools import ToolOutput
 from coach.tools.agenda import AgendaRequest, build_agenda
+from coach.tools.ask_request import AskRequest
 from coach.tools.conversation import ConversationRequest, Scenario, plan_conversation
-from coach.tools.draft_ask import AskRequest, draft_ask, draft_ask_variants
+from coach.tools.draft_ask import draft_ask, draft_ask_variants
 from coach.tools.rehearsal import Persona, feedback, mentor_reply
 from coach.tools.when import parse_start
 
