@@ -67,3 +67,23 @@ def test_a_small_one_off_ask_is_bounded_and_a_reported_amount_is_no_ask():
 def test_a_commitment_in_any_words_with_a_time_is_a_concrete_step():
     assert _score("concrete_next_step", "I'll revise by next Wednesday and send you only the diff.") == 5
     assert _score("concrete_next_step", "I'll reach out sometime.") <= 2
+
+
+def test_a_denied_offer_note_or_step_is_not_counted():
+    assert _score("reciprocity", "Not really, I'm pretty junior so I can't really offer anything in return.") == 1
+    assert _score("preparation", "Honestly I don't have an agenda or anything.") == 1
+    assert _score("preparation", "I was going to write an agenda but I didn't get round to it.") == 1
+    assert _score("concrete_next_step", "No idea what the next step is.") == 1
+
+
+def test_a_courtesy_negation_does_not_hide_what_was_said():
+    assert _score("preparation", "I've put together a one-pager so you don't have to read the whole deck.") >= 3
+    assert _score("concrete_next_step", "It wouldn't need a meeting - I'll send you three bullets tonight.") == 5
+
+
+def test_an_offer_put_off_is_vague_and_a_vague_opening_spelled_out_is_an_offer():
+    assert _score("reciprocity", "I could send you an update at some point maybe.") <= 2
+    spelled = "If there's ever anything I can do, review a doc, talk to your team about the architect track, I'm glad."
+    assert _score("reciprocity", spelled) >= 4
+    useful = "Our team built a dashboard your ops people wanted. I can get them access if that's useful."
+    assert _score("reciprocity", useful) >= 4

@@ -70,16 +70,56 @@ def _details(text: str) -> int:
     return len(set(_PROPER.findall(text)) - {"I", "I'm", "I'll", "I've", "I'd", "OK", "Ok"})
 
 
+_NEGATOR = re.compile(
+    r"\b(?:not|no|never|nothing|none|cannot|without|(?:can|couldn|don|didn|doesn|won|wouldn|haven|hasn|isn|wasn)"
+    r"(?:'|’)?t)\b",
+    re.I,
+)
+# A sentence taken on meaning alone is dropped when it denies having or doing the thing ("I don't have an agenda",
+# "I can't really offer anything"): a negation elsewhere ("so you don't have to read the deck") is courtesy.
+_DENIAL = re.compile(
+    r"\b(?:no|nothing|never|not|cannot|(?:can|couldn|don|didn|haven|hasn|won|wasn)(?:'|’)?t)\b(?:\s+\w+){0,2}?\s+"
+    r"(?:have|had|got|prepared?|bring|brought|offer|give|know|thought|written|wrote|read|planned|any|anything|much"
+    r"|idea|clue|sure|really)\b|\bno (?:idea|clue|agenda|questions?|notes?|plan)\b",
+    re.I,
+)
+# An intention given up: "I was going to write an agenda but didn't get round to it".
+_DROPPED = re.compile(
+    r"\b(?:(?:was|were) going to|meant to|wanted to|planned to|tried to)\b.*\bbut (?:i |we )?(?:\w+ )?"
+    r"(?:didn(?:'|’)?t|never|haven(?:'|’)?t|couldn(?:'|’)?t|ran out|forgot|got)\b",
+    re.I,
+)
+
+
+def says(pattern: re.Pattern[str], text: str, window: int = 5) -> bool:
+    """Whether `text` says one of `pattern`'s phrases rather than denies it: no negation in the few words before
+    it within its clause ("I can't really offer anything in return", "no idea what the next step is"), and no
+    intention given up."""
+    if _DROPPED.search(text):
+        return False
+    for match in pattern.finditer(text):
+        clause = re.split(r"[,;:–—]| - |\bbut\b", text[: match.start()])[-1]
+        if not _NEGATOR.search(" ".join(clause.split()[-window:])):
+            return True
+    return False
+
+
+def _any(spans: list[Span], pattern: re.Pattern[str]) -> list[Span]:
+    """The sentences with a phrase of a pattern that is itself a denial or a hedge (vague asks, open next steps)."""
+    return [s for s in spans if pattern.search(s.text)]
+
+
 def _first(spans: list[Span], pattern: re.Pattern[str], signal: str = "") -> list[Span]:
-    """The sentences that carry a signal: its lexicon's phrases or, with `signal`, a meaning close to its examples."""
+    """The sentences that carry a signal: its lexicon's phrases or, with `signal`, a meaning close to its examples
+    (not one that denies it: embeddings hardly tell "I can" from "I can't")."""
     near = set(spans.near(signal)) if signal and isinstance(spans, Reading) else set()
-    return [s for s in spans if pattern.search(s.text) or s in near]
+    return [s for s in spans if says(pattern, s.text) or (s in near and not _DENIAL.search(s.text))]
 
 
 def clear_specific_ask(spans: list[Span]) -> Evidence:
     c = "clear_specific_ask"
     asks = _first(spans, lx.ASK, "ask")
-    vague = _first(spans, lx.VAGUE)
+    vague = _any(spans, lx.VAGUE)
 
     def weight(s: Span) -> int:
         context = " ".join(o.text for o in spans if o.turn == s.turn and o.end <= s.end and o.end >= s.start - 200)
@@ -153,7 +193,7 @@ def respects_time(spans: list[Span]) -> Evidence:
 
 def why_this_mentor(spans: list[Span]) -> Evidence:
     c = "why_this_mentor"
-    generic = _first(spans, lx.GENERIC_REASON)
+    generic = _any(spans, lx.GENERIC_REASON)
     reasons = [s for s in _first(spans, lx.REASON, "reason") if s not in generic]
     reasons.sort(key=lambda s: -_details(s.text))
     if reasons:
@@ -166,12 +206,21 @@ def why_this_mentor(spans: list[Span]) -> Evidence:
     return Evidence(c, 1, "never says why they chose this mentor")
 
 
+_DENIABLE_PREP = ("a written note", "focused questions", "prepared beforehand")
+
+
 def preparation(spans: list[Span]) -> Evidence:
     c = "preparation"
-    shown = {name: s for name, rx in lx.PREP.items() for s in spans[::-1] if re.search(rx, s.text, re.I)}
+    # Notes and questions can be denied ("I don't have an agenda"); context stays context ("we're not hitting 5%").
+    shown = {
+        name: s
+        for name, rx in lx.PREP.items()
+        for s in spans[::-1]
+        if (says(re.compile(rx, re.I), s.text, window=3) if name in _DENIABLE_PREP else re.search(rx, s.text, re.I))
+    }
     if "recalls specifics" in shown and not lx.WHEN.search(shown["recalls specifics"].text):
         del shown["recalls specifics"]  # remembering what they did counts as preparation when it is pinned down
-    near = spans.near("prep") if isinstance(spans, Reading) else []
+    near = [s for s in spans.near("prep") if not _DENIAL.search(s.text)] if isinstance(spans, Reading) else []
     if near and "a written note" not in shown and "prepared beforehand" not in shown:
         shown["prepared material"] = near[0]
     if not shown:
@@ -214,10 +263,15 @@ def _closes_loop(spans: list[Span]) -> list[Span]:
 
 def reciprocity(spans: list[Span]) -> Evidence:
     c = "reciprocity"
-    vague = _first(spans, lx.VAGUE_OFFER)
-    offers = [s for s in spans if s not in vague and (lx.OFFER.search(s.text) or lx.OFFER_INTRO.search(s.text))]
+    # "If there's anything I can do" is vague unless the same sentence goes on to say what, for them; an offer put
+    # off to "some point" is vague too.
+    spelled_out = [s for s in _any(spans, lx.VAGUE_OFFER) if _YOURS.search(s.text) and len(s.text.split()) >= 15]
+    offers = [s for s in spans if says(lx.OFFER, s.text) or says(lx.OFFER_INTRO, s.text)]
+    vague = [s for s in _any(spans, lx.VAGUE_OFFER) if s not in spelled_out]
+    vague += [s for s in offers if lx.VAGUE_NEXT.search(s.text) and s not in vague]
+    offers = [s for s in offers if s not in vague] + [s for s in spelled_out if s not in offers]
     if isinstance(spans, Reading):
-        offers += [s for s in spans.near("offer") if s not in offers and s not in vague]
+        offers += [s for s in spans.near("offer") if s not in offers and s not in vague and not _DENIAL.search(s.text)]
     loop = _closes_loop(spans)
     thanks = [s for s in _first(spans, lx.THANKS) if _specific_thanks(s)]
     promises = _first(spans, lx.UPDATE)
@@ -248,7 +302,7 @@ def _dated(clause: str) -> bool:
 
 def concrete_next_step(spans: list[Span]) -> Evidence:
     c = "concrete_next_step"
-    actions = [s for s in spans if lx.ACTION.search(s.text)]
+    actions = [s for s in spans if says(lx.ACTION, s.text)]
     dated = [s for s in actions if _dated(s.text) or any(_dated(part) for part in _CLAUSE.split(s.text))]
     if dated:
         return Evidence(c, 5, "proposes a specific next step with a time", dated[-1])
@@ -260,7 +314,7 @@ def concrete_next_step(spans: list[Span]) -> Evidence:
     when = [s for s in spans if lx.WHEN.search(s.text) and not lx.VAGUE_NEXT.search(s.text)]
     if when:
         return Evidence(c, 2, "mentions a time, but no step they will take", when[-1])
-    vague = _first(spans, lx.VAGUE_NEXT)
+    vague = _any(spans, lx.VAGUE_NEXT)
     if vague:
         return Evidence(c, 1, "leaves the next step open", vague[-1])
     return Evidence(c, 1, "proposes no next step")
