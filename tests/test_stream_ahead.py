@@ -57,3 +57,27 @@ def test_leaving_early_stops_generation_and_waits_until_it_has_stopped():
     assert asyncio.run(take_two()) == [0, 1]
     assert closed.is_set()  # the generator was closed before aclose returned: the model is free again
     assert len(produced) <= 4  # at most a token or so ahead, not the whole answer
+
+
+def test_a_failure_while_closing_still_ends_the_stream_for_the_reader():
+    class Tokens:
+        def __init__(self) -> None:
+            self.items = iter(["a"])
+
+        def __iter__(self):
+            return self
+
+        def __next__(self) -> str:
+            return next(self.items)
+
+        def close(self) -> None:
+            raise RuntimeError("cleanup failed")
+
+    async def collect(seen: list[str]):
+        async for item in stream_ahead(Tokens()):
+            seen.append(item)
+
+    seen: list[str] = []
+    with pytest.raises(RuntimeError, match="cleanup failed"):
+        asyncio.run(asyncio.wait_for(collect(seen), timeout=5))
+    assert seen == ["a"]

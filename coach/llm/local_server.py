@@ -82,13 +82,13 @@ def stream_ahead(iterator: Iterator[T]) -> AsyncIterator[T]:
                     deliver(False, item)
                     if stop.is_set():
                         break
-            except BaseException as exc:  # raised where the server expects it: in the publisher
-                outcome = exc
-            finally:
                 close = getattr(iterator, "close", None)
                 if close is not None:
                     close()
-            deliver(True, outcome)
+            except BaseException as exc:  # raised where the server expects it: in the publisher
+                outcome = exc
+            finally:  # whatever happened, the reader is told the stream is over: it never waits forever
+                deliver(True, outcome)
 
         producer = threading.Thread(target=produce, daemon=True, name="llama-stream")
         producer.start()
