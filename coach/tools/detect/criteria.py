@@ -33,9 +33,10 @@ class Reading(list[Span]):
         self.closeness = closeness
 
     def near(self, signal: str) -> list[Span]:
-        """The sentences whose meaning is close to the signal's examples."""
-        scores = self.closeness.get(signal, [])
-        return [s for s, v in zip(self, scores, strict=True) if v >= semantic.threshold(signal)]
+        """The sentences whose meaning is close to the signal's examples, except those that deny it: embeddings
+        hardly tell "I can offer" from "I can't offer"."""
+        bar, scores = semantic.threshold(signal), self.closeness.get(signal, [])
+        return [s for s, v in zip(self, scores, strict=True) if v >= bar and not _DENIAL.search(s.text)]
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,8 @@ _NEGATOR = re.compile(
     r"(?:'|’)?t)\b",
     re.I,
 )
-# A sentence taken on meaning alone is dropped when it denies having or doing the thing ("I don't have an agenda",
-# "I can't really offer anything"): a negation elsewhere ("so you don't have to read the deck") is courtesy.
+# A sentence taken on meaning alone (Reading.near) is dropped when it denies having or doing the thing ("I don't
+# have an agenda", "I can't really offer anything"): a negation elsewhere ("so you don't have to read it") is courtesy.
 _DENIAL = re.compile(
     r"\b(?:no|nothing|never|not|cannot|(?:can|couldn|don|didn|haven|hasn|won|wasn)(?:'|’)?t)\b(?:\s+\w+){0,2}?\s+"
     r"(?:have|had|got|prepared?|bring|brought|offer|give|know|thought|written|wrote|read|planned|any|anything|much"
@@ -110,10 +111,9 @@ def _any(spans: list[Span], pattern: re.Pattern[str]) -> list[Span]:
 
 
 def _first(spans: list[Span], pattern: re.Pattern[str], signal: str = "") -> list[Span]:
-    """The sentences that carry a signal: its lexicon's phrases or, with `signal`, a meaning close to its examples
-    (not one that denies it: embeddings hardly tell "I can" from "I can't")."""
+    """The sentences that carry a signal: its lexicon's phrases or, with `signal`, a meaning close to its examples."""
     near = set(spans.near(signal)) if signal and isinstance(spans, Reading) else set()
-    return [s for s in spans if says(pattern, s.text) or (s in near and not _DENIAL.search(s.text))]
+    return [s for s in spans if says(pattern, s.text) or s in near]
 
 
 def clear_specific_ask(spans: list[Span]) -> Evidence:
@@ -216,16 +216,16 @@ def preparation(spans: list[Span]) -> Evidence:
         name: s
         for name, rx in lx.PREP.items()
         for s in spans[::-1]
-        if (says(re.compile(rx, re.I), s.text, window=3) if name in _DENIABLE_PREP else re.search(rx, s.text, re.I))
+        if (says(rx, s.text, window=3) if name in _DENIABLE_PREP else rx.search(s.text))
     }
     if "recalls specifics" in shown and not lx.WHEN.search(shown["recalls specifics"].text):
         del shown["recalls specifics"]  # remembering what they did counts as preparation when it is pinned down
-    near = [s for s in spans.near("prep") if not _DENIAL.search(s.text)] if isinstance(spans, Reading) else []
+    near = spans.near("prep") if isinstance(spans, Reading) else []
     if near and "a written note" not in shown and "prepared beforehand" not in shown:
         shown["prepared material"] = near[0]
     if not shown:
         return Evidence(c, 1, "shows no preparation: no notes, questions or context")
-    best = max(shown.values(), key=lambda s: sum(bool(re.search(rx, s.text, re.I)) for rx in lx.PREP.values()))
+    best = max(shown.values(), key=lambda s: sum(bool(rx.search(s.text)) for rx in lx.PREP.values()))
     score = {1: 3, 2: 4}.get(len(shown), 5)
     return Evidence(c, score, "comes prepared: " + ", ".join(shown), best)
 
@@ -265,13 +265,14 @@ def reciprocity(spans: list[Span]) -> Evidence:
     c = "reciprocity"
     # "If there's anything I can do" is vague unless the same sentence goes on to say what, for them; an offer put
     # off to "some point" is vague too.
-    spelled_out = [s for s in _any(spans, lx.VAGUE_OFFER) if _YOURS.search(s.text) and len(s.text.split()) >= 15]
+    opening = _any(spans, lx.VAGUE_OFFER)
+    spelled_out = [s for s in opening if _YOURS.search(s.text) and len(s.text.split()) >= 15]
     offers = [s for s in spans if says(lx.OFFER, s.text) or says(lx.OFFER_INTRO, s.text)]
-    vague = [s for s in _any(spans, lx.VAGUE_OFFER) if s not in spelled_out]
+    vague = [s for s in opening if s not in spelled_out]
     vague += [s for s in offers if lx.VAGUE_NEXT.search(s.text) and s not in vague]
     offers = [s for s in offers if s not in vague] + [s for s in spelled_out if s not in offers]
     if isinstance(spans, Reading):
-        offers += [s for s in spans.near("offer") if s not in offers and s not in vague and not _DENIAL.search(s.text)]
+        offers += [s for s in spans.near("offer") if s not in offers and s not in vague]
     loop = _closes_loop(spans)
     thanks = [s for s in _first(spans, lx.THANKS) if _specific_thanks(s)]
     promises = _first(spans, lx.UPDATE)

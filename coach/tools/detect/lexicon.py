@@ -31,4 +31,4 @@ VAGUE_OFFER, OFFER_INTRO = _rx(_RAW["vague_offer"]), _rx(_RAW["offer_intro"])
 ADVICE, RESULT = _rx(_RAW["advice"]), _rx(_RAW["result"])
 ACTION, WHEN, VAGUE_NEXT = _rx(_RAW["action"]), _rx(_RAW["when"]), _rx(_RAW["vague_next"])
 FLEXIBLE, BIG_ASK, SMALL_ASK, COMMITMENT = (_rx(_RAW[k]) for k in ("flexible", "big_ask", "small_ask", "commitment"))
-PREP: dict[str, str] = dict(_RAW["prep"])  # type: ignore[arg-type]
+PREP: dict[str, re.Pattern[str]] = {name: re.compile(rx, re.I) for name, rx in _RAW["prep"].items()}  # type: ignore[union-attr]
