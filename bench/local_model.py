@@ -3,7 +3,6 @@ llama-cpp-python in-process, same prompt and settings; and the cost of turning l
 
 from __future__ import annotations
 
-import os
 import time
 
 from langchain_core.messages import BaseMessage, HumanMessage
@@ -33,13 +32,13 @@ def bench_local_model(coach: Coach) -> None:
     fence code every round, as in the app, so neither side answers from llama.cpp's prompt cache alone)."""
     from llama_cpp import Llama
 
-    from coach.llm.local_server import disable_extra_buffer_types
+    from coach.llm.local_server import default_threads, disable_extra_buffer_types
 
     settings = Settings(provider="local", max_answer_tokens=MAX_TOKENS, temperature=0.0, _env_file=None)
     model = build_chat_model(settings)
 
     def load() -> Llama:
-        threads = max(1, os.cpu_count() or 1)  # as the coach's server: llama-cpp's own default is half the cores
+        threads = default_threads()  # as the coach's server
         return Llama(
             model_path=str(bundled_model_path()),
             n_ctx=settings.context_window,

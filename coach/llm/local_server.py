@@ -58,54 +58,56 @@ def exit_with_parent(parent: int, every: float = 0.5) -> None:
     threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
 
 
-def stream_ahead(iterator: Iterator[T]) -> AsyncIterator[T]:
+async def stream_ahead(iterator: Iterator[T]) -> AsyncIterator[T]:
     """The server's token stream, generated one token ahead of sending.
 
     llama-cpp-python's server asks a thread pool for each next token only after the previous one is sent, so every
-    token waits for a round trip through the event loop: about 1 ms on 2 cores, ~12% of a short answer's speed
-    (docs/benchmarks.md). Here one thread decodes continuously. Leaving early (client gone, server stopping) stops
-    it between tokens and waits for it, because the next request may use the same model only once it is idle."""
+    token waits for a round trip through the event loop, about 1 ms on 2 cores (short answers: 0.88x raw llama-cpp's
+    speed with it, 0.92x without; docs/benchmarks.md). Here one thread decodes continuously. Leaving early (client
+    gone, server stopping) stops it between tokens and waits for it: the next request may use the model only once
+    it is idle."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[tuple[bool, Any]] = asyncio.Queue()
+    stop = threading.Event()
 
-    async def chunks() -> AsyncIterator[T]:
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[tuple[bool, Any]] = asyncio.Queue()
-        stop = threading.Event()
+    def deliver(finished: bool, item: Any) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is closing: nobody is listening
+            loop.call_soon_threadsafe(queue.put_nowait, (finished, item))
 
-        def deliver(finished: bool, item: Any) -> None:
-            with contextlib.suppress(RuntimeError):  # the loop is closing: nobody is listening
-                loop.call_soon_threadsafe(queue.put_nowait, (finished, item))
-
-        def produce() -> None:
-            outcome: BaseException | None = None
-            try:
-                for item in iterator:
-                    deliver(False, item)
-                    if stop.is_set():
-                        break
-                close = getattr(iterator, "close", None)
-                if close is not None:
-                    close()
-            except BaseException as exc:  # raised where the server expects it: in the publisher
-                outcome = exc
-            finally:  # whatever happened, the reader is told the stream is over: it never waits forever
-                deliver(True, outcome)
-
-        producer = threading.Thread(target=produce, daemon=True, name="llama-stream")
-        producer.start()
+    def produce() -> None:
+        outcome: BaseException | None = None
         try:
-            while True:
-                finished, item = await queue.get()
-                if finished:
-                    if item is not None:
-                        raise item
-                    return
-                yield item
-        finally:
-            stop.set()
-            with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(producer.join)
+            for item in iterator:
+                deliver(False, item)
+                if stop.is_set():
+                    break
+            close = getattr(iterator, "close", None)
+            if close is not None:
+                close()
+        except BaseException as exc:  # raised where the server expects it: in the publisher
+            outcome = exc
+        finally:  # whatever happened, the reader is told the stream is over: it never waits forever
+            deliver(True, outcome)
 
-    return chunks()
+    producer = threading.Thread(target=produce, daemon=True, name="llama-stream")
+    producer.start()
+    try:
+        while True:
+            finished, item = await queue.get()
+            if finished:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(producer.join)
+
+
+def default_threads() -> int:
+    """Every core: llama-cpp's own default is half of them, which is slower on a small machine."""
+    return max(1, os.cpu_count() or 1)
 
 
 def report_loaded_model() -> None:
@@ -138,10 +140,10 @@ def main(argv: list[str] | None = None) -> None:
         model=args.model,
         model_alias=MODEL_ALIAS,
         n_ctx=args.n_ctx,
-        n_threads=args.threads or max(1, os.cpu_count() or 1),
-        n_threads_batch=args.threads or max(1, os.cpu_count() or 1),
+        n_threads=args.threads or default_threads(),
+        n_threads_batch=args.threads or default_threads(),
         seed=0,
-        logits_all=False,  # the server's default keeps every prompt token's logits: ~15% of a long prompt's time
+        logits_all=False,  # the server's default keeps every prompt token's logits: 14% of a long prompt's time
         verbose=False,
     )
     server_app.iterate_in_threadpool = stream_ahead  # looked up per request by its event publisher
