@@ -14,6 +14,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import openai
 import pytest
 
 from coach.chat.answer import Exchange
@@ -203,19 +204,21 @@ def test_the_supervised_server_loads_its_model_with_extra_buffer_types_off(local
     assert "extra buffer types: off" in server.log_tail(4000)
 
 
-def _stream_request(client, max_tokens: int) -> dict:
-    body = {"model": "local", "messages": [{"role": "user", "content": QUESTION}], "stream": True}
-    return {"json": body | {"max_tokens": max_tokens, "temperature": 0.0}}
-
-
 def _stream_text(client, max_tokens: int, stop_after: int | None = None) -> str:
+    """An answer streamed through the openai client; with `stop_after`, hang up after that many chunks, as the
+    page's Stop button does."""
     words = []
-    with client.stream("POST", "http://local/v1/chat/completions", **_stream_request(client, max_tokens)) as r:
-        for line in r.iter_lines():
-            if line.startswith("data: {"):
-                words.append(json.loads(line[6:])["choices"][0]["delta"].get("content") or "")
-                if stop_after is not None and len(words) >= stop_after:
-                    break  # the client hangs up mid-answer, as the page's Stop button does
+    with client.chat.completions.create(
+        model="local",
+        messages=[{"role": "user", "content": QUESTION}],
+        max_tokens=max_tokens,
+        temperature=0.0,
+        stream=True,
+    ) as stream:
+        for chunk in stream:
+            words.append(chunk.choices[0].delta.content or "" if chunk.choices else "")
+            if stop_after is not None and len(words) >= stop_after:
+                break
     return "".join(words)
 
 
@@ -224,7 +227,8 @@ def test_a_client_leaving_mid_answer_leaves_the_model_ready_for_the_next_one(loc
     request uses the same model (two decodes at once would corrupt both answers)."""
     server = local_coach_factory().answerer.model.server
     server.ensure_running()
-    with server.http_client(timeout=120) as client:
+    with server.http_client(timeout=120) as http:
+        client = openai.OpenAI(base_url="http://local/v1", api_key="unused", http_client=http, max_retries=0)
         whole = _stream_text(client, max_tokens=48)
         for _ in range(3):
             _stream_text(client, max_tokens=400, stop_after=3)
