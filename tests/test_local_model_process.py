@@ -22,6 +22,7 @@ from coach.chat.turn import PROBLEM, reply
 from coach.llm.capabilities import capabilities_of
 from coach.llm.models import bundled_model_path
 from coach.settings import Settings
+from tests.processes import alive, ends_with_killed_parent
 
 pytestmark = pytest.mark.slow  # the real bundled model in its own process
 
@@ -49,11 +50,6 @@ def local_coach_factory(indexed_store: Path):
         return coach
 
     return make
-
-
-def alive(pid: int) -> bool:
-    status = Path(f"/proc/{pid}/status")
-    return status.exists() and "zombie" not in status.read_text().lower()
 
 
 def crash_after_first_words(coach, how: signal.Signals) -> dict[str, int]:
@@ -160,12 +156,7 @@ def test_the_model_process_ends_when_the_app_is_killed(tmp_path):
     try:
         model_pid = int(app.stdout.readline())
         assert alive(model_pid)
-        app.kill()
-        app.wait(10)
-        deadline = time.monotonic() + 10
-        while alive(model_pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not alive(model_pid), "the model server outlived its app"
+        assert ends_with_killed_parent(app, model_pid), "the model server outlived its app"
     finally:
         app.kill()
 

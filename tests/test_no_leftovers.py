@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+
+from tests.processes import alive, ends_with_killed_parent
 
 pytestmark = pytest.mark.slow  # a real `chroma run`
 
@@ -27,11 +28,6 @@ time.sleep(600)
 """
 
 
-def running(pid: int) -> bool:
-    status = Path(f"/proc/{pid}/status")
-    return status.exists() and "zombie" not in status.read_text().lower()
-
-
 def test_a_killed_test_run_takes_its_chroma_server_with_it(tmp_path, free_port):
     chroma = str(Path(sys.executable).with_name("chroma"))
     env = {**os.environ, "PYTHONPATH": str(HERE)}
@@ -43,12 +39,7 @@ def test_a_killed_test_run_takes_its_chroma_server_with_it(tmp_path, free_port):
     )
     try:
         server = int(runner.stdout.readline())
-        assert running(server)
-        runner.kill()
-        runner.wait(10)
-        deadline = time.monotonic() + 10
-        while running(server) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not running(server), "the Chroma server outlived the killed test run"
+        assert alive(server)
+        assert ends_with_killed_parent(runner, server), "the Chroma server outlived the killed test run"
     finally:
         runner.kill()
