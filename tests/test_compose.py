@@ -13,6 +13,7 @@ from bench.evaluation import EVAL_SETS, load_questions
 from coach.chat import support
 from coach.chat.compose import DUPLICATE, MAX_STEPS, MIN_STEPS, compose
 from coach.chat.guided import answers, check_answer
+from coach.chat.sentence_kind import is_action
 from coach.chat.turn import reply
 from coach.guidance.embedding import LocalMiniLM
 from coach.guidance.sentences import split_text
@@ -87,6 +88,8 @@ def test_every_composed_sentence_on_the_retrieval_questions_is_cited_and_passes_
             assert all(CITED.search(s) for s in split_text(line)), (question.text, line)
         checked = check_answer(markdown, passages, [h.text for h in prompt.hits], coach.index.embedder)
         assert checked.removed == (), (question.text, checked.removed)
+        optional = composed.steps[MIN_STEPS:]
+        assert all(is_action(step.text) for step in optional), (question.text, "a step past the third is background")
 
 
 def test_a_stronger_models_invented_sentence_is_removed_and_the_answer_says_so(make_coach):

@@ -87,3 +87,35 @@ def test_an_offer_put_off_is_vague_and_a_vague_opening_spelled_out_is_an_offer()
     assert _score("reciprocity", spelled) >= 4
     useful = "Our team built a dashboard your ops people wanted. I can get them access if that's useful."
     assert _score("reciprocity", useful) >= 4
+
+
+def test_details_typed_in_lower_case_count_as_specific():
+    reason = "you sat on the staff calibration panel twice and you wrote the promotion criteria doc everyone quotes"
+    assert _score("why_this_mentor", reason) >= 4
+    assert _score("why_this_mentor", "you're so successful, honestly an inspiration") == 1
+
+
+def test_one_hour_once_is_concrete_but_an_hour_a_week_is_a_big_ask():
+    assert _score("respects_time", "i'd love maybe an hour? just one, sometime next fortnight, whatever suits you") == 4
+    assert amounts.frequency("just like an hour a week for a bit")
+    assert _score("respects_time", "i don't need much of your time, just like an hour a week for a bit") == 1
+
+
+def test_thanks_that_credits_them_with_an_outcome_is_specific_and_a_hedged_promise_is_vague():
+    credit = "thank you — you being on those calls when it went sideways is half the reason it turned round"
+    assert _score("reciprocity", credit) == 3
+    assert _score("reciprocity", "and i'll give back for sure, somehow") <= 2
+    assert _score("concrete_next_step", "and i'll give back for sure, somehow. let's do a next step at some point") <= 2
+
+
+def test_a_thing_on_its_way_with_a_day_is_a_step_and_denied_or_boasted_preparation_is_not():
+    assert _score("concrete_next_step", "will do, it'll be in your inbox by thursday lunchtime") == 5
+    assert (
+        _score("preparation", "i haven't really got anything written down yet, i was going to see what you thought")
+        == 1
+    )
+    assert _score("preparation", "no, i mean, i've got loads of results, tons, i'm very results driven") == 1
+    assert (
+        _score("preparation", "i've got a rough timeline sketched out, i'll mail it over before, and four questions")
+        >= 4
+    )

@@ -65,6 +65,7 @@ class _Candidate:
     source: int
     vector: np.ndarray
     relevance: float
+    action: bool
 
 
 def _candidates(query: np.ndarray, passages: Sequence[PassageSentences]) -> list[_Candidate]:
@@ -79,13 +80,14 @@ def _candidates(query: np.ndarray, passages: Sequence[PassageSentences]) -> list
             if key in seen:  # the overlap between neighbouring chunks repeats sentences word for word
                 continue
             seen.add(key)
+            action = is_action(sentence.text)
             relevance = (
                 float(like)
                 + RANK_WEIGHT * (1 - rank / len(passages))
-                + ACTION_BONUS * is_action(sentence.text)
+                + ACTION_BONUS * action
                 - CONTEXT_PENALTY * leans_on_context(sentence.text)
             )
-            found.append(_Candidate(sentence, rank + 1, vector, relevance))
+            found.append(_Candidate(sentence, rank + 1, vector, relevance, action))
     return found
 
 
@@ -117,9 +119,12 @@ def compose(query: np.ndarray, passages: Sequence[PassageSentences]) -> Composed
     steps = [c for c in plain if not c.sentence.lead]
     steps = steps if len(steps) >= MIN_STEPS else plain
     top = max((c.relevance for c in steps if c is not gist), default=gist.relevance)
+    actions = [c for c in steps if c.action]
     while len(chosen) <= MAX_STEPS:
-        floor = top - REACH if len(chosen) > MIN_STEPS else -np.inf  # the first three steps are always given
-        nxt = _pick(steps, chosen, floor)
+        # The first three steps are always given; a fourth or fifth only when it is something to do ("Offer…"), not
+        # background ("Senior people are often pulled into…"), and close to the best step's relevance.
+        optional = len(chosen) > MIN_STEPS
+        nxt = _pick(actions, chosen, top - REACH) if optional else _pick(steps, chosen, -np.inf)
         if nxt is None:
             break
         chosen.append(nxt)

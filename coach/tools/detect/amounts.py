@@ -29,11 +29,14 @@ _FREQUENCY = re.compile(
     r"(?:week|fortnight|month|quarter|term|year|semester|sprint)\b"
     rf"|\b(?:on|most|some) {_DAYS}\b|\b(?:each|every|a|per) (?:term|semester|sprint|half[- ]term|year)\b"
     rf"|\bevery (?:other |few |couple of |{NUMBER} )?(?:weeks?|fortnights?|months?|quarters?)\b"
-    r"|\b(?:weekly|fortnightly|bi-?weekly|monthly|bi-?monthly|quarterly)\b|\beach (?:week|month|quarter)\b",
+    r"|\b(?:weekly|fortnightly|bi-?weekly|monthly|bi-?monthly|quarterly)\b|\beach (?:week|month|quarter)\b"
+    r"|\b(?:hours?|an hour|minutes|mins)\s+(?:a|per|each) (?:week|fortnight|month|day)\b",  # "an hour a week": a rate
     re.I,
 )
 _OFTEN = re.compile(
-    r"\b(?:weekly|every (?:single )?(?:week|day)|each week|daily|twice a week|(?:several|a few) times a week)\b", re.I
+    r"\b(?:weekly|every (?:single )?(?:week|day)|each week|daily|twice a week|(?:several|a few) times a week"
+    r"|(?:hours?|an hour|minutes|mins) (?:a|per|each) (?:week|day))\b",
+    re.I,
 )
 # "every week" is over-asking only when it is about meeting, not "I kept my log every week".
 _MEETING = re.compile(

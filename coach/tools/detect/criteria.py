@@ -9,34 +9,11 @@ from dataclasses import dataclass, field
 
 from coach.tools.detect import amounts, semantic
 from coach.tools.detect import lexicon as lx
+from coach.tools.detect.reading import Reading, Span, any_phrase, details, says, sentences, signalled
 
 CRITERIA = (
     "clear_specific_ask", "respects_time", "why_this_mentor", "preparation", "reciprocity", "concrete_next_step",
 )  # fmt: skip
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
-_PROPER = re.compile(r"(?<=[a-z,;:'’-] )[A-Z][\w&'’-]+|\b[A-Z]{2,}\b|\b\d[\w:.,%-]*")
-
-
-@dataclass(frozen=True)
-class Span:
-    turn: int  # index in the transcript
-    start: int
-    end: int
-    text: str
-
-
-class Reading(list[Span]):
-    """The user's sentences, and how close each is in meaning to each signal's examples (semantic.py)."""
-
-    def __init__(self, spans: list[Span], closeness: dict[str, list[float]]) -> None:
-        super().__init__(spans)
-        self.closeness = closeness
-
-    def near(self, signal: str) -> list[Span]:
-        """The sentences whose meaning is close to the signal's examples, except those that deny it: embeddings
-        hardly tell "I can offer" from "I can't offer"."""
-        bar, scores = semantic.threshold(signal), self.closeness.get(signal, [])
-        return [s for s, v in zip(self, scores, strict=True) if v >= bar and not _DENIAL.search(s.text)]
 
 
 @dataclass(frozen=True)
@@ -48,82 +25,14 @@ class Evidence:
     details: dict[str, str] = field(default_factory=dict)  # the user's own words a better line can reuse
 
 
-def sentences(turns: Sequence[tuple[int, str]]) -> list[Span]:
-    """The user's sentences with their offsets in their turn."""
-    out = []
-    for index, text in turns:
-        for m in _SENTENCE.finditer(text):
-            lead = len(m.group()) - len(m.group().lstrip(" -–—\"'“"))
-            stripped = m.group().strip(" -–—\"'“”")
-            if any(ch.isalnum() for ch in stripped):
-                start = m.start() + lead
-                out.append(Span(index, start, start + len(stripped), stripped))
-    return out
-
-
-_GREETING = re.compile(r"\b(?i:hi|hello|hey|dear|thanks|thank you|i'?m|i am|my name is|this is),?\s+[A-Z][\w'’-]*")
-
-
-def _details(text: str) -> int:
-    """How many concrete details (names, numbers, dates) a sentence carries; greetings and self-introductions
-    name people, not the goal."""
-    text = _GREETING.sub("", text)
-    return len(set(_PROPER.findall(text)) - {"I", "I'm", "I'll", "I've", "I'd", "OK", "Ok"})
-
-
-_NEGATOR = re.compile(
-    r"\b(?:not|no|never|nothing|none|cannot|without|(?:can|couldn|don|didn|doesn|won|wouldn|haven|hasn|isn|wasn)"
-    r"(?:'|’)?t)\b",
-    re.I,
-)
-# A sentence taken on meaning alone (Reading.near) is dropped when it denies having or doing the thing ("I don't
-# have an agenda", "I can't really offer anything"): a negation elsewhere ("so you don't have to read it") is courtesy.
-_DENIAL = re.compile(
-    r"\b(?:no|nothing|never|not|cannot|(?:can|couldn|don|didn|haven|hasn|won|wasn)(?:'|’)?t)\b(?:\s+\w+){0,2}?\s+"
-    r"(?:have|had|got|prepared?|bring|brought|offer|give|know|thought|written|wrote|read|planned|any|anything|much"
-    r"|idea|clue|sure|really)\b|\bno (?:idea|clue|agenda|questions?|notes?|plan)\b",
-    re.I,
-)
-# An intention given up: "I was going to write an agenda but didn't get round to it".
-_DROPPED = re.compile(
-    r"\b(?:(?:was|were) going to|meant to|wanted to|planned to|tried to)\b.*\bbut (?:i |we )?(?:\w+ )?"
-    r"(?:didn(?:'|’)?t|never|haven(?:'|’)?t|couldn(?:'|’)?t|ran out|forgot|got)\b",
-    re.I,
-)
-
-
-def says(pattern: re.Pattern[str], text: str, window: int = 5) -> bool:
-    """Whether `text` says one of `pattern`'s phrases rather than denies it: no negation in the few words before
-    it within its clause ("I can't really offer anything in return", "no idea what the next step is"), and no
-    intention given up."""
-    if _DROPPED.search(text):
-        return False
-    for match in pattern.finditer(text):
-        clause = re.split(r"[,;:–—]| - |\bbut\b", text[: match.start()])[-1]
-        if not _NEGATOR.search(" ".join(clause.split()[-window:])):
-            return True
-    return False
-
-
-def _any(spans: list[Span], pattern: re.Pattern[str]) -> list[Span]:
-    """The sentences with a phrase of a pattern that is itself a denial or a hedge (vague asks, open next steps)."""
-    return [s for s in spans if pattern.search(s.text)]
-
-
-def _first(spans: list[Span], pattern: re.Pattern[str], signal: str = "") -> list[Span]:
-    """The sentences that carry a signal: its lexicon's phrases or, with `signal`, a meaning close to its examples."""
-    near = set(spans.near(signal)) if signal and isinstance(spans, Reading) else set()
-    return [s for s in spans if says(pattern, s.text) or s in near]
-
-
 def clear_specific_ask(spans: list[Span]) -> Evidence:
     c = "clear_specific_ask"
-    asks = _first(spans, lx.ASK, "ask")
-    vague = _any(spans, lx.VAGUE)
+    asks = signalled(spans, lx.ASK, "ask")
+    vague = any_phrase(spans, lx.VAGUE)
 
     def weight(s: Span) -> int:
         context = " ".join(o.text for o in spans if o.turn == s.turn and o.end <= s.end and o.end >= s.start - 200)
-        specific = _details(context) + (2 if lx.TOPIC.search(context) else 0)
+        specific = details(context) + (2 if lx.TOPIC.search(context) else 0)
         return min(3, specific) - (2 if lx.VAGUE.search(s.text) else 0)
 
     if asks:
@@ -134,7 +43,7 @@ def clear_specific_ask(spans: list[Span]) -> Evidence:
         if vague:
             return Evidence(c, min(score, 2), "the ask stays vague", vague[0])
         return Evidence(c, score, "asks for something, but not what exactly or about which goal", best)
-    topics = sorted(_first(spans, lx.TOPIC), key=lambda s: -_details(s.text))
+    topics = sorted(signalled(spans, lx.TOPIC), key=lambda s: -details(s.text))
     if topics and not vague:
         return Evidence(c, 3, "names a concrete topic but never says what they want from the mentor", topics[0])
     if vague:
@@ -161,6 +70,9 @@ def respects_time(spans: list[Span]) -> Evidence:
     often = [s for s in spans if amounts.too_often(s.text) or lx.BIG_ASK.search(s.text)]
     often = [s for s in often if not _REPORTED.search(s.text)]
     recurring = [s for s in spans if amounts.frequency(s.text) or lx.COMMITMENT.search(s.text)]
+    # One hour, once, with nothing recurring asked anywhere: concrete and bounded, if not small.
+    single_hour = [(a, s) for a, s in big if a.minutes <= 60] if not (recurring or often) else []
+    big = [b for b in big if b not in single_hour]
     bounded = [s for s in spans if amounts.horizon(s.text) or amounts.frequency(s.text) or _CAPPED.search(s.text)]
     flexible = [s for s in spans if lx.FLEXIBLE.search(s.text)]
     small += [(amounts.Amount(20, m.start(), m.end()), s) for s in spans for m in lx.SMALL_ASK.finditer(s.text)]
@@ -186,6 +98,12 @@ def respects_time(spans: list[Span]) -> Evidence:
     if big or often:
         # Flexibility does not make an hour every week a small ask.
         return Evidence(c, 1, "asks for more time than a busy mentor can give", (big and big[0][1]) or often[0])
+    if single_hour:
+        amount, where = single_hour[0]
+        rule = f"names a concrete time, once: {where.text[amount.start : amount.end]}" + (
+            " and offers to fit around them" if flexible else ""
+        )
+        return Evidence(c, 3 + bool(flexible), rule, where, {"minutes": str(amount.minutes)})
     if bounded or flexible:
         return Evidence(c, 2, "talks about timing but never names a small amount of time", (bounded or flexible)[0])
     return Evidence(c, 1, "never says how much of their time it takes")
@@ -193,12 +111,12 @@ def respects_time(spans: list[Span]) -> Evidence:
 
 def why_this_mentor(spans: list[Span]) -> Evidence:
     c = "why_this_mentor"
-    generic = _any(spans, lx.GENERIC_REASON)
-    reasons = [s for s in _first(spans, lx.REASON, "reason") if s not in generic]
-    reasons.sort(key=lambda s: -_details(s.text))
+    generic = any_phrase(spans, lx.GENERIC_REASON)
+    reasons = [s for s in signalled(spans, lx.REASON, "reason") if s not in generic]
+    reasons.sort(key=lambda s: -details(s.text))
     if reasons:
         best = reasons[0]
-        rich = _details(best.text) >= 1 or len(reasons) >= 2
+        rich = details(best.text) >= 1 or len(reasons) >= 2
         rule = "gives a specific reason for choosing this person" if rich else "gives a reason, with few specifics"
         return Evidence(c, 5 if rich and len(reasons) >= 2 else 4 if rich else 3, rule, best)
     if generic:
@@ -216,7 +134,7 @@ def preparation(spans: list[Span]) -> Evidence:
         name: s
         for name, rx in lx.PREP.items()
         for s in spans[::-1]
-        if (says(rx, s.text, window=3) if name in _DENIABLE_PREP else rx.search(s.text))
+        if (says(rx, s.text) if name in _DENIABLE_PREP else rx.search(s.text))
     }
     if "recalls specifics" in shown and not lx.WHEN.search(shown["recalls specifics"].text):
         del shown["recalls specifics"]  # remembering what they did counts as preparation when it is pinned down
@@ -241,10 +159,11 @@ _PARTICULAR = re.compile(r"\b(?:especially|in particular|for (?:the|that|those|y
 
 
 def _specific_thanks(s: Span) -> bool:
-    """Thanks for something particular they did, not a routine "thanks for your time" or "this was amazing"."""
+    """Thanks for something particular they did, or crediting them with what came of it; not a routine "thanks for
+    your time" or "this was amazing"."""
     if lx.GENERIC_REASON.search(s.text) or _ROUTINE_THANKS.search(s.text):
         return False
-    return bool(lx.REASON.search(s.text) or _PARTICULAR.search(s.text))
+    return bool(lx.REASON.search(s.text) or _PARTICULAR.search(s.text) or lx.CREDIT.search(s.text))
 
 
 _YOURS = re.compile(r"\b(?:your|you two|for you)\b", re.I)  # an offer aimed at them or their people
@@ -265,7 +184,7 @@ def reciprocity(spans: list[Span]) -> Evidence:
     c = "reciprocity"
     # "If there's anything I can do" is vague unless the same sentence goes on to say what, for them; an offer put
     # off to "some point" is vague too.
-    opening = _any(spans, lx.VAGUE_OFFER)
+    opening = any_phrase(spans, lx.VAGUE_OFFER)
     spelled_out = [s for s in opening if _YOURS.search(s.text) and len(s.text.split()) >= 15]
     offers = [s for s in spans if says(lx.OFFER, s.text) or says(lx.OFFER_INTRO, s.text)]
     vague = [s for s in opening if s not in spelled_out]
@@ -274,11 +193,11 @@ def reciprocity(spans: list[Span]) -> Evidence:
     if isinstance(spans, Reading):
         offers += [s for s in spans.near("offer") if s not in offers and s not in vague]
     loop = _closes_loop(spans)
-    thanks = [s for s in _first(spans, lx.THANKS) if _specific_thanks(s)]
-    promises = _first(spans, lx.UPDATE)
+    thanks = [s for s in signalled(spans, lx.THANKS) if _specific_thanks(s)]
+    promises = signalled(spans, lx.UPDATE)
     # The strongest single piece of evidence sets the score; a second, different kind adds a point.
     if offers or loop:
-        concrete = [o for o in offers if _YOURS.search(o.text) and (_details(o.text) or len(o.text.split()) >= 12)]
+        concrete = [o for o in offers if _YOURS.search(o.text) and (details(o.text) or len(o.text.split()) >= 12)]
         if offers:
             best, what = (concrete or offers)[0], "offers something back"
         else:
@@ -315,7 +234,7 @@ def concrete_next_step(spans: list[Span]) -> Evidence:
     when = [s for s in spans if lx.WHEN.search(s.text) and not lx.VAGUE_NEXT.search(s.text)]
     if when:
         return Evidence(c, 2, "mentions a time, but no step they will take", when[-1])
-    vague = _any(spans, lx.VAGUE_NEXT)
+    vague = any_phrase(spans, lx.VAGUE_NEXT)
     if vague:
         return Evidence(c, 1, "leaves the next step open", vague[-1])
     return Evidence(c, 1, "proposes no next step")

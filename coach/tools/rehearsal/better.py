@@ -7,7 +7,8 @@ import re
 
 from coach.tools.detect import amounts
 from coach.tools.detect import lexicon as lx
-from coach.tools.detect.criteria import Evidence, Span, sentences
+from coach.tools.detect.criteria import Evidence
+from coach.tools.detect.reading import Span, sentences
 from coach.tools.rehearsal.data_files import rubric
 from coach.tools.rehearsal.names import Criterion
 
