@@ -9,7 +9,15 @@ import sys
 import time
 from pathlib import Path
 
-from bench.documents_eval import COMMON_FILE, DOCUMENTS, OWNER, compare, load_span_questions, upload_bench_documents
+from bench.documents_eval import (
+    COMMON_FILE,
+    COMMON_HELD_OUT_FILE,
+    DOCUMENTS,
+    OWNER,
+    compare,
+    load_span_questions,
+    upload_bench_documents,
+)
 from bench.evaluation import evaluate, label, load_questions
 from coach.guidance.sources import read_source
 from coach.llm.fake import MockChatModel
@@ -48,9 +56,10 @@ def main(data: Path) -> None:
         scores = compare(coach.retriever, load_span_questions(part))
         print(f"documents {part} recall@3 (owner {OWNER}, beside the built-in guidance):", scores)
     common = load_questions(COMMON_FILE)
-    for mode in ("dense", "bm25", "hybrid"):
-        s = evaluate(coach.retriever, common, mode)
-        print(f"common questions {mode}: recall@1 {s.recall_at_1:.3f} recall@3 {s.recall_at_3:.3f} mrr {s.mrr:.3f}")
+    for name, path in (("common questions", COMMON_FILE), ("common questions, held out", COMMON_HELD_OUT_FILE)):
+        for mode in ("dense", "bm25", "hybrid"):
+            s = evaluate(coach.retriever, load_questions(path), mode)
+            print(f"{name} {mode}: recall@1 {s.recall_at_1:.3f} recall@3 {s.recall_at_3:.3f} mrr {s.mrr:.3f}")
     # The same questions from the user who uploaded the documents: their documents take every other place.
     ranks = []
     for q in common:

@@ -1,5 +1,6 @@
 """Retrieval on documents nobody wrote for this app (bench/documents), uploaded beside the built-in guidance, and the
-questions people ask most (bench/common_questions.jsonl): regression floors under what was measured.
+questions people ask most (bench/common_questions*.jsonl, the second set never tuned on): regression floors under what
+was measured.
 
 The issue asks for recall@3 ≥ 0.9 on the documents' held-out questions and recall@1 ≥ 0.9 on the common questions;
 neither is reached yet (docs/benchmarks.md), so these floors sit just under the measurements to stop a slide."""
@@ -10,7 +11,7 @@ import shutil
 
 import pytest
 
-from bench.documents_eval import COMMON_FILE, compare, load_span_questions, upload_bench_documents
+from bench.documents_eval import COMMON_FILE, COMMON_HELD_OUT_FILE, compare, load_span_questions, upload_bench_documents
 from bench.evaluation import evaluate, load_questions
 from coach.llm.fake import MockChatModel
 from coach.service import build_coach
@@ -19,6 +20,7 @@ from tests.conftest import KNOWLEDGE
 
 DOCUMENT_FLOOR = 0.68  # small-to-big recall@3 on the held-out (odd-line) questions: measured 0.70
 COMMON_FLOOR = 0.73  # hybrid recall@1: measured 0.75
+COMMON_HELD_OUT_FLOOR = 0.64  # hybrid recall@1 on the later, never-tuned set: measured 0.66
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +52,15 @@ def test_the_commonest_questions_find_their_section_first(with_documents):
     assert scores.recall_at_1 >= COMMON_FLOOR, scores
 
 
-def test_common_question_labels_name_real_sections(with_documents):
+def test_the_held_out_common_questions_find_their_section_first(with_documents):
+    scores = evaluate(with_documents.retriever, load_questions(COMMON_HELD_OUT_FILE), "hybrid")
+    assert scores.questions >= 56
+    assert scores.recall_at_1 >= COMMON_HELD_OUT_FLOOR, scores
+
+
+@pytest.mark.parametrize("path", [COMMON_FILE, COMMON_HELD_OUT_FILE], ids=["development", "held-out"])
+def test_common_question_labels_name_real_sections(with_documents, path):
     stored = with_documents.index.collection.get(include=["metadatas"])["metadatas"]
     known = {f"{m['source']}#{m['section'].split(' > ')[-1]}" for m in stored}
-    for question in load_questions(COMMON_FILE):
+    for question in load_questions(path):
         assert question.relevant <= known, question
