@@ -203,8 +203,9 @@ def test_feedback_needs_no_model_and_is_byte_identical_each_time(cli_env, tmp_pa
         assert c["quote"] == "" or TRANSCRIPT[c["turn"]]["content"][c["start"] : c["end"]] == c["quote"]
 
 
-def test_rehearse_ended_before_speaking_prints_only_the_opening(cli_env):
-    done = ok(run_coach("rehearse", "--persona", "busy_executive", env=cli_env, stdin="/end\n"))
+@pytest.mark.parametrize("typed", ["/end", "end", "Done."])
+def test_rehearse_ended_before_speaking_prints_only_the_opening(cli_env, typed):
+    done = ok(run_coach("rehearse", "--persona", "busy_executive", env=cli_env, stdin=f"{typed}\n"))
     assert done.stdout.strip() == f"Busy executive: {PERSONAS[Persona.busy_executive].canned}"
 
 

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from coach.chat.answer import Exchange
 from coach.chat.replies import Reply, tool_replies
-from coach.tools.rehearsal import Persona, feedback, mentor_reply
+from coach.tools.rehearsal import ENDS_REHEARSAL, Persona, feedback, mentor_reply
 
 if TYPE_CHECKING:
     from coach.service import Coach
 
 REHEARSAL = "🎭 "
-END_REHEARSAL = re.compile(r"^\s*(end|stop|finish|done|feedback|end rehearsal|give me feedback)\b[\s.!]*$", re.I)
 
 
 def transcript_of(history: Sequence[Exchange]) -> list[dict[str, str]]:
@@ -50,7 +48,7 @@ def start_rehearsal(coach: Coach, persona: Persona) -> list[Reply]:
 
 def rehearsal_turn(coach: Coach, message: str, history: Sequence[Exchange], persona: Persona) -> list[Reply]:
     transcript = transcript_of(history)
-    if END_REHEARSAL.match(message):
+    if ENDS_REHEARSAL.match(message):
         if not any(t["role"] == "user" for t in transcript):
             return [Reply("The rehearsal ended before you said anything, so there is nothing to score yet.")]
         return tool_replies(feedback(transcript, persona, coach.answerer.model, coach.retriever))

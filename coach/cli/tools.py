@@ -94,7 +94,7 @@ def cmd_plan_conversation(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_rehearse(settings: Settings, args: argparse.Namespace) -> int:
-    from coach.tools.rehearsal import Persona, feedback, load_transcript, mentor_reply, save_transcript
+    from coach.tools.rehearsal import ENDS_REHEARSAL, Persona, feedback, load_transcript, mentor_reply, save_transcript
 
     coach = coach_for(settings, args)
     ensure_index(coach, settings)
@@ -105,11 +105,11 @@ def cmd_rehearse(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     persona = Persona(args.persona or Persona.busy_executive)
     transcript: list = []
-    print(f"Rehearsal with a {persona.label}. Type /end for feedback.\n", file=sys.stderr)
+    print(f"Rehearsal with a {persona.label}. Type /end (or end) for feedback.\n", file=sys.stderr)
     print(f"{persona.label}: {mentor_reply(persona, transcript, coach.answerer.model)}\n")
     for line in sys.stdin:
         said = line.strip()
-        if said in {"/end", "/feedback"}:
+        if ENDS_REHEARSAL.match(said):
             break
         if not said:
             continue

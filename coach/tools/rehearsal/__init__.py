@@ -3,7 +3,7 @@ detectors (coach/tools/detect), and feedback is computed from what the user said
 
 from coach.tools.rehearsal.data_files import PersonaSpec
 from coach.tools.rehearsal.feedback import EVIDENCE_RULE, NO_EVIDENCE, RUBRIC, feedback, score_transcript
-from coach.tools.rehearsal.names import Criterion, Persona
+from coach.tools.rehearsal.names import ENDS_REHEARSAL, Criterion, Persona
 from coach.tools.rehearsal.persona import (
     PERSONAS,
     in_character,
@@ -23,7 +23,8 @@ from coach.tools.rehearsal.transcripts import (
 )
 
 __all__ = [
-    "EVIDENCE_RULE", "NO_EVIDENCE", "PERSONAS", "RUBRIC", "Criterion", "Persona", "PersonaSpec", "SavedTranscript",
-    "Transcript", "Turn", "check_transcript", "feedback", "in_character", "load_transcript", "mentor_reply",
-    "next_move", "persona_messages", "quote_is_users", "sanitize_reply", "save_transcript", "score_transcript",
+    "ENDS_REHEARSAL", "EVIDENCE_RULE", "NO_EVIDENCE", "PERSONAS", "RUBRIC", "Criterion", "Persona", "PersonaSpec",
+    "SavedTranscript", "Transcript", "Turn", "check_transcript", "feedback", "in_character", "load_transcript",
+    "mentor_reply", "next_move", "persona_messages", "quote_is_users", "sanitize_reply", "save_transcript",
+    "score_transcript",
 ]  # fmt: skip

@@ -30,15 +30,17 @@ class PersonaSpec(BaseModel):
     opening: str
     order: list[Criterion]
     moves: dict[Criterion, Lines]
-    yields: Lines = Field(min_length=2)
+    yields: dict[Criterion, Lines] = Field(description="per point covered: how the mentor acknowledges it")
     closes: Lines = Field(min_length=2)
 
     @model_validator(mode="after")
     def _every_criterion(self) -> PersonaSpec:
         if set(self.order) != set(Criterion) or len(self.order) != len(Criterion) or set(self.moves) != set(Criterion):
             raise ValueError("order and moves must name each rubric criterion once")
-        if any(len(lines) < 2 for lines in self.moves.values()):
-            raise ValueError("give each move at least two wordings, so the mentor does not repeat itself")
+        if set(self.yields) != set(Criterion):
+            raise ValueError("yields must acknowledge each rubric criterion")
+        if any(len(lines) < 2 for lines in (*self.moves.values(), *self.yields.values())):
+            raise ValueError("give each move and yield at least two wordings, so the mentor does not repeat itself")
         return self
 
     @property

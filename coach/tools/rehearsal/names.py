@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
+
+# What ends a rehearsal, typed on the page or in the terminal ("end", "/end", "done", "give me feedback").
+ENDS_REHEARSAL = re.compile(r"^\s*/?(end|stop|finish|done|feedback|end rehearsal|give me feedback)\b[\s.!]*$", re.I)
 
 
 class Persona(StrEnum):

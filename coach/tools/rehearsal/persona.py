@@ -76,8 +76,8 @@ def next_move(persona: Persona, transcript: Transcript) -> tuple[Criterion | Non
     unused = lambda lines: [w for w in lines if normal(w) not in said and not any(normal(w) in s for s in said)]  # noqa: E731
     covered = [c for c in spec.order if now[c.value].score >= SHOWN and before[c.value].score < SHOWN]
     lead = ""
-    if covered:
-        lead = (unused(spec.yields) or spec.yields)[0] + " "
+    if covered:  # acknowledge the point just made, not a point still missing ("that's a real answer" to no answer)
+        lead = (unused(spec.yields[covered[0]]) or spec.yields[covered[0]])[0] + " "
     for criterion in spec.order:
         if now[criterion.value].score < SHOWN and (fresh := unused(spec.moves[criterion])):
             return criterion, lead + fresh[0]
