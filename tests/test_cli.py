@@ -94,3 +94,15 @@ def test_ask_json_runs_the_tool_a_clear_request_names(tmp_path, small_knowledge)
     assert turn["intent"] == "agenda" and turn["replies"][0]["title"] == "🧭 Meeting agenda ✓"
     assert turn["replies"][0]["content"].startswith("# Mentoring meeting with Sam")
     assert "15:00–15:30 (30 minutes)" in turn["replies"][0]["content"]
+
+
+def test_ask_turns_away_a_question_the_guidance_does_not_cover(tmp_path, small_knowledge):
+    env = {
+        **os.environ,
+        "COACH_PROVIDER": "fake",
+        "COACH_DATA_DIR": str(tmp_path / "data"),
+        "COACH_KNOWLEDGE_DIR": str(small_knowledge),
+    }
+    done = run_coach("ask", "what is the capital of france?", env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("That is outside the mentoring guidance I have") and "Sources:" not in done.stdout

@@ -11,7 +11,7 @@ import pytest
 from bench import support as calibration
 from bench.evaluation import EVAL_SETS, load_questions
 from coach.chat import support
-from coach.chat.compose import DUPLICATE, MAX_STEPS, MIN_STEPS, compose
+from coach.chat.compose import CROSSES_A_LINE, DUPLICATE, MAX_STEPS, MIN_STEPS, compose
 from coach.chat.guided import answers, check_answer
 from coach.chat.sentence_kind import is_action
 from coach.chat.turn import reply
@@ -147,3 +147,35 @@ def test_the_support_check_holds_its_precision_and_recall_on_the_held_out_senten
     )
     held_out = calibration.figures(halves["held-out"])
     assert held_out.precision >= 0.8 and held_out.recall >= 0.65, held_out
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "my mentor made an inappropriate comment about my appearance, what should I do",
+        "I think my mentor is bullying me in our sessions",
+    ],
+)
+def test_behaviour_that_crosses_a_line_is_answered_with_where_to_take_it_and_no_script_to_say(make_coach, question):
+    coach = make_coach(MockChatModel())
+    prompt = coach.answerer.prepare(question)
+    passages = coach.sentences.of(h.text for h in prompt.hits)
+    vector = np.asarray(coach.retriever.query_vector(prompt.question)[0])
+    composed = compose(vector, passages, question)
+    assert composed.gist is not None and re.search(r"\bHR\b|programme office", composed.gist.text), composed.gist
+    assert composed.say is None, "no 'you could say' wording for harassment"
+    ordinary = compose(vector, passages, "my mentor and I disagree about my goals")
+    assert ordinary.gist is not None
+
+
+@pytest.mark.parametrize(
+    ("question", "crosses"),
+    [
+        ("he threatened to report me if I didn't cover for him", True),
+        ("my mentor keeps making inappropriate jokes about my accent", True),
+        ("is it inappropriate to ask my mentor for a referral?", False),
+        ("I feel threatened by a peer who got promoted", False),
+    ],
+)
+def test_only_behaviour_that_crosses_a_line_changes_the_gist(question, crosses):
+    assert bool(CROSSES_A_LINE.search(question)) is crosses

@@ -13,6 +13,7 @@ import pytest
 
 from bench.documents_eval import COMMON_FILE, COMMON_HELD_OUT_FILE, compare, load_span_questions, upload_bench_documents
 from bench.evaluation import evaluate, load_questions
+from bench.scope import evaluation_questions_turned_away
 from coach.llm.fake import MockChatModel
 from coach.service import build_coach
 from coach.settings import Settings
@@ -64,3 +65,7 @@ def test_common_question_labels_name_real_sections(with_documents, path):
     known = {f"{m['source']}#{m['section'].split(' > ')[-1]}" for m in stored}
     for question in load_questions(path):
         assert question.relevant <= known, question
+
+
+def test_no_evaluation_question_is_turned_away_as_off_topic(with_documents):
+    assert evaluation_questions_turned_away(with_documents.retriever) == []

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, trim_messages
 
+from coach.chat.scope import out_of_scope
 from coach.errors import InputError
 from coach.llm.capabilities import count_tokens
 from coach.llm.prompts import defang_template_tokens, fence_passages, new_fence_id, render
@@ -36,6 +37,7 @@ class GroundedPrompt:
     messages: list[BaseMessage]
     hits: list[Hit]
     question: str = ""  # as searched: its embedding is reused by the answer composer
+    out_of_scope: bool = False  # nothing in the guidance comes near it: answered plainly, no sources, no model
 
 
 def clean_question(text: str | None) -> str:
@@ -99,14 +101,16 @@ class Answerer:
             if room > 0 and past
             else []
         )
-        return GroundedPrompt(messages=[system, *kept, current], hits=hits, question=question)
+        far = out_of_scope(self.retriever.closeness(question, owner))
+        return GroundedPrompt(messages=[system, *kept, current], hits=hits, question=question, out_of_scope=far)
 
     def passages(self, question: str, owner: str | None = None) -> GroundedPrompt:
         """The passages for a question and no messages: for an answer code composes, where no model is asked (and a
         local model's server need not start just to count the prompt's tokens)."""
         question = clean_question(question)
         hits = self.retriever.search(question, k=self.top_k, owner=owner)
-        return GroundedPrompt(messages=[], hits=hits, question=question)
+        far = out_of_scope(self.retriever.closeness(question, owner))
+        return GroundedPrompt(messages=[], hits=hits, question=question, out_of_scope=far)
 
     def stream(self, prompt: GroundedPrompt) -> Iterator[str]:
         """The answer, piece by piece as the model produces it."""

@@ -6,6 +6,7 @@ the guidance's own and ends with the number [n] of its passage in the sources li
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,6 +26,15 @@ CONTEXT_PENALTY = 0.1  # "It also gives you…" reads wrongly once taken out of 
 REACH = 0.25  # a fourth or fifth step must be within this of the best step's relevance
 SAMPLE_REACH = 0.45  # sample wording resembles the question less than advice does
 NO_GUIDANCE = "No guidance passage matched this question. Try asking it another way, or add your own notes."
+# Behaviour that crosses a line is not a mentoring friction to talk through: when the question names it, the answer
+# opens with the guidance's sentence on where to take it (HR, the programme office), whatever the section leads with.
+CROSSES_A_LINE = re.compile(
+    r"\b(?:harass\w*|bull(?:y|ied|ies|ying)|discriminat\w*|sexual\w*|unsafe|abus(?:e|ed|es|ing|ive)|racis\w*|sexis\w*"
+    r"|threaten(?:ed|ing|s)? (?:me|to)|creep(?:y|ed me out)|touched me|demean\w*|inappropriate(?:ly)? "
+    r"(?:comments?|remarks?|jokes?|touch\w*|behaviou?r|messages?|texts?|advances?|questions?|about))\b",
+    re.I,
+)
+WHERE_TO_TAKE_IT = re.compile(r"\b(?:HR|human resources|programme office|program office)\b")
 
 
 @dataclass(frozen=True)
@@ -106,13 +116,16 @@ def _pick(pool: list[_Candidate], chosen: list[_Candidate], floor: float) -> _Ca
     return best
 
 
-def compose(query: np.ndarray, passages: Sequence[PassageSentences]) -> Composed:
-    """The answer from `passages` (in the retriever's order) to the question whose unit vector is `query`."""
+def compose(query: np.ndarray, passages: Sequence[PassageSentences], question: str = "") -> Composed:
+    """The answer from `passages` (in the retriever's order) to `question`, whose unit vector is `query`."""
     candidates = _candidates(np.asarray(query, dtype=np.float32), passages)
     plain = [c for c in candidates if not c.sentence.sample]
     if not plain:
         return Composed(None, (), None)
     leads = [c for c in plain if c.sentence.lead] or plain
+    crosses_a_line = bool(CROSSES_A_LINE.search(question))
+    if crosses_a_line:
+        leads = [c for c in plain if WHERE_TO_TAKE_IT.search(c.sentence.text)] or leads
     gist = max(leads, key=lambda c: c.relevance)
     chosen = [gist]
     # A section's opening sentence restates its heading: a gist, not a step, unless there is nothing else.
@@ -128,7 +141,8 @@ def compose(query: np.ndarray, passages: Sequence[PassageSentences]) -> Composed
         if nxt is None:
             break
         chosen.append(nxt)
-    samples = [c for c in candidates if c.sentence.sample and c.relevance >= top - SAMPLE_REACH]
+    # Sample wording is for ordinary friction: none is offered for words to say about behaviour that crosses a line.
+    samples = [c for c in candidates if c.sentence.sample and c.relevance >= top - SAMPLE_REACH and not crosses_a_line]
     say = max(samples, key=lambda c: c.relevance, default=None)
     return Composed(
         gist=Point(gist.sentence.text, gist.source),

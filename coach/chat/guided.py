@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from coach.chat.compose import compose
+from coach.chat.scope import OUT_OF_SCOPE
 from coach.chat.support import support
 from coach.guidance.sentences import split_line
 from coach.llm.capabilities import capabilities_of
@@ -90,10 +91,13 @@ def grounded(coach: Coach, question: str, history: Sequence[Exchange] = (), owne
 def answers(coach: Coach, prompt: GroundedPrompt) -> Iterator[str]:
     """The answer text as it should be shown, newest last: the composed answer first (at once), then, with a model
     that is not small, its checked answer. Model failures propagate (the caller keeps what was shown)."""
+    if prompt.out_of_scope:
+        yield OUT_OF_SCOPE
+        return
     texts = [h.text for h in prompt.hits]
     passages = coach.sentences.of(texts)
     query = np.asarray(coach.retriever.query_vector(prompt.question)[0]) if prompt.hits else np.zeros(384)
-    composed = compose(query, passages).markdown()
+    composed = compose(query, passages, prompt.question).markdown()
     yield composed
     if not writes_answers(coach) or not prompt.hits or not prompt.messages:
         return  # the built-in model's words are never shown: the guidance's own are

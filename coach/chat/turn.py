@@ -140,12 +140,12 @@ def _answer(coach: Coach, message: str, history: Sequence[Exchange], user: str) 
     """Code's answer from the guidance at once; a stronger model's checked answer replaces it (chat/guided.py)."""
     plain = [e for e in history if not e.title]
     prompt = grounded(coach, message, plain, owner=user)
-    sources = sources_reply(prompt.hits)
+    sources = [] if prompt.out_of_scope else [sources_reply(prompt.hits)]
     text = ""
     try:
         for text in answers(coach, prompt):
-            yield [Reply(text), sources]
+            yield [Reply(text), *sources]
     except Exception as exc:
         cut_off = isinstance(exc, CutOff) and exc.__cause__ is not None
         problem = Reply(f"⚠️ {describe_failure(exc.__cause__ if cut_off else exc, cut_off=cut_off)}", title=PROBLEM)
-        yield [Reply(text), sources, problem] if text else [problem]
+        yield [Reply(text), *sources, problem] if text else [problem]

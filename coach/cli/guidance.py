@@ -61,6 +61,9 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     except CutOff as cut:
         raise cut.__cause__ from None  # reported as the failure it is
     print(text, end="", flush=True)
+    if prompt.out_of_scope:
+        print()
+        return 0
     print("\n\nSources:")
     for number, hit in enumerate(prompt.hits, start=1):
         print(f"  [{number}] {hit.label}")

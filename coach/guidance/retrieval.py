@@ -63,6 +63,15 @@ Ranked = list[tuple[str, float]]  # (passage id, score), best first
 
 
 @dataclass(frozen=True)
+class Closeness:
+    """How near a question comes in meaning (cosine) to the closest passage text and the closest everyday phrasing:
+    on the scale every collection shares, unlike the fused rank scores."""
+
+    text: float
+    phrasing: float
+
+
+@dataclass(frozen=True)
 class _Snapshot:
     """The passages of one revision of the collection, with a BM25 index over them. Never changed once built:
     a refresh swaps in a new snapshot, so a search running meanwhile keeps a consistent one."""
@@ -183,6 +192,7 @@ class Retriever:
         self.expand = expand  # small-to-big: a matched paragraph of a document comes back with its section
         self._corpus = _Corpus(fresh_for)
         self._last_query: tuple[str, list] = ("", [])
+        self._last_closeness: tuple[tuple[str, str | None], Closeness] | None = None
 
     def query_vector(self, query: str) -> list:
         """The query's embedding (a one-item batch); the last one is kept, so the answer composer reuses the
@@ -227,7 +237,21 @@ class Retriever:
                 # per leg, at its best-scoring vector.
                 if passage_id in snapshot.passages and all(passage_id != seen for seen, _ in leg):
                     leg.append((passage_id, 1 - distance))
+        best = Closeness(legs[0][0][1] if legs[0] else 0.0, legs[1][0][1] if legs[1] else 0.0)
+        self._last_closeness = ((query, owner), best)
         return legs[0][:k], legs[1][:k]
+
+    def closeness(self, query: str, owner: str | None = None) -> Closeness | None:
+        """How near `query` comes to anything `owner` may read: from the last search when it was this one, so no
+        store round trip is repeated. None in BM25 mode, which has no vectors."""
+        if self.mode == "bm25" or not query.strip():
+            return None
+        owner = owner_name(owner) if owner and owner.strip() else None
+        last = self._last_closeness
+        if last is None or last[0] != (query, owner):
+            self._dense_legs(self._corpus.current(self.index), query, 1, owner)
+            last = self._last_closeness
+        return last[1] if last and last[0] == (query, owner) else None
 
     def _hits(self, snapshot: _Snapshot, ranked: Ranked, k: int, owner: str | None = None) -> list[Hit]:
         """The top `k` passages of `ranked`. With an `owner` who has documents among the candidates, their documents
