@@ -16,13 +16,18 @@ def run_coach(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
-def test_ask_streams_the_answer_then_lists_its_sources(tmp_path, small_knowledge):
-    env = {
+def fake_env(tmp_path, knowledge) -> dict[str, str]:
+    """The fake chat model, a fresh data folder and a small knowledge folder."""
+    return {
         **os.environ,
         "COACH_PROVIDER": "fake",
         "COACH_DATA_DIR": str(tmp_path / "data"),
-        "COACH_KNOWLEDGE_DIR": str(small_knowledge),
+        "COACH_KNOWLEDGE_DIR": str(knowledge),
     }
+
+
+def test_ask_streams_the_answer_then_lists_its_sources(tmp_path, small_knowledge):
+    env = fake_env(tmp_path, small_knowledge)
     done = run_coach("ask", "My mentor keeps cancelling, what do I do?", env=env)
     assert done.returncode == 0, done.stderr
     answer, _, sources = done.stdout.partition("Sources:")
@@ -31,12 +36,7 @@ def test_ask_streams_the_answer_then_lists_its_sources(tmp_path, small_knowledge
 
 
 def test_ask_with_an_empty_question_fails_with_a_message(tmp_path, small_knowledge):
-    env = {
-        **os.environ,
-        "COACH_PROVIDER": "fake",
-        "COACH_DATA_DIR": str(tmp_path / "data"),
-        "COACH_KNOWLEDGE_DIR": str(small_knowledge),
-    }
+    env = fake_env(tmp_path, small_knowledge)
     done = run_coach("ask", "  ", env=env)
     assert done.returncode == 2
     assert "empty" in done.stderr and "Traceback" not in done.stderr
@@ -97,12 +97,7 @@ def test_ask_json_runs_the_tool_a_clear_request_names(tmp_path, small_knowledge)
 
 
 def test_ask_turns_away_a_question_the_guidance_does_not_cover(tmp_path, small_knowledge):
-    env = {
-        **os.environ,
-        "COACH_PROVIDER": "fake",
-        "COACH_DATA_DIR": str(tmp_path / "data"),
-        "COACH_KNOWLEDGE_DIR": str(small_knowledge),
-    }
+    env = fake_env(tmp_path, small_knowledge)
     done = run_coach("ask", "what is the capital of france?", env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("That is outside the mentoring guidance I have") and "Sources:" not in done.stdout
