@@ -23,7 +23,7 @@ from coach.tools.ask_request import (
     Variant,
     check_ask,
 )
-from coach.tools.draft_ask import build_skeleton, draft_ask, draft_ask_variants
+from coach.tools.draft_ask import build_skeleton, draft_ask, draft_ask_variants, subject_line
 
 PRIYA = {
     "mentor_name": "Priya Raman",
@@ -347,3 +347,43 @@ def test_guidance_passages_are_returned_and_shown(fake_model, retriever):
     assert out.hits and any(h.source == "approaching-a-mentor.md" for h in out.hits)
     assert "Guidance used" in out.markdown and out.hits[0].label in out.markdown
     assert out.as_json()["sources"][0]["source"] == out.hits[0].source
+
+
+@pytest.mark.parametrize(
+    ("goal", "reads"),
+    [
+        ("learn to plan a large migration", "how to plan a large migration"),
+        ("become a staff engineer", "how to become a staff engineer"),
+        ("learn about pricing", "about pricing"),
+        ("how you grew the data team", "how you grew the data team"),
+        ("system design interviews", "system design interviews"),
+    ],
+)
+def test_a_goal_continues_i_would_love_to_learn(goal, reads):
+    assert ask(goal=goal).goal == reads
+
+
+@pytest.mark.parametrize(
+    ("admiration", "reads"),
+    [
+        ("how she led the move to services without a freeze", "how you led the move to services without a freeze"),
+        ("the way he runs his team", "the way you run your team"),
+        ("Priya's keynote on pricing", "your keynote on pricing"),
+        ("how she's grown the support org", "how you've grown the support org"),
+        ("your ProductCamp talk", "your ProductCamp talk"),
+    ],
+)
+def test_what_the_mentee_admires_is_said_to_the_mentor_not_about_them(admiration, reads):
+    assert ask(admiration=admiration).admiration == reads
+
+
+def test_a_drafted_email_never_repeats_learn_or_talks_about_the_mentor_in_the_third_person():
+    request = ask(
+        admiration="how she led the move to services without a freeze",
+        goal="learn to plan a large migration",
+        your_name="Sam",
+        your_role="senior engineer",
+    )
+    body, _ = build_skeleton(request)
+    assert "learn learn" not in body and " she " not in body and "I'm Sam, a senior engineer." in body
+    assert subject_line(request) == "Question about how to plan a large migration"

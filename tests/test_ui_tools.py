@@ -44,7 +44,7 @@ def text_of(message: dict) -> str:
 def test_draft_ask_returns_the_checked_message_and_a_downloadable_file(served):
     client, _ = served("Sure!")
     markdown, message, files, sources = client.predict(*draft_inputs(), api_name="/draft_ask")
-    assert message.startswith("Hi Priya,\n\nI'm Sam Lee, support lead.")
+    assert message.startswith("Hi Priya,\n\nI'm Sam Lee, a support lead.")
     assert "your talk on rebuilding onboarding" in message and "20-minute call" in message
     assert message.endswith("Sam Lee")
     for item in ("why this person", "what to learn", "time request", "flexibility", "within limit"):

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from coach.tools.ask_wording import addressed, as_goal, with_article
 from coach.tools.detect import lexicon
 from coach.tools.detect.amounts import durations
 from coach.tools.detect.terms import mentions as _mentions
@@ -67,6 +68,12 @@ class AskRequest(BaseModel):
                 f"{name.replace('_', ' ')} is {len(value)} characters; keep it under {_MAX_LEN[name]} so the "
                 "message stays short."
             )
+        if name == "goal":
+            value = as_goal(value)
+        if name == "admiration":
+            value = addressed(value, str(info.data.get("mentor_name") or ""))
+        if name == "your_role":
+            value = with_article(value)
         if name in ("admiration", "goal") and value.split()[0].lower() in _LEADS:
             value = value[0].lower() + value[1:]  # it continues a sentence: "I'd love to learn how…"
         return value

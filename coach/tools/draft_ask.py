@@ -19,6 +19,7 @@ from coach.tools.ask_request import (
     check_ask,
     key_terms,
 )
+from coach.tools.ask_wording import subject_phrase
 from coach.tools.copy_data import draft_copy
 from coach.tools.detect import lexicon
 from coach.tools.detect.terms import mentions as _mentions
@@ -129,7 +130,7 @@ def subject_line(request: AskRequest) -> str | None:
     """The email subject (None for LinkedIn): from the goal, under ~70 characters."""
     if request.channel != "email":
         return None
-    goal = request.goal
+    goal = subject_phrase(request.goal)
     while len(goal) > 50 and len(goal.split()) > 3:
         goal = _clip(goal, len(goal.split()) - 1)
     template = "Request for a brief conversation about {goal}" if request.variant == "formal" else None
