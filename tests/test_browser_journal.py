@@ -221,7 +221,7 @@ def test_searching_conversations_lists_only_the_matching_ones(alice: Page):
 
 @pytest.mark.parametrize("width", WIDTHS, ids=lambda width: f"{width}px")
 def test_one_users_conversations_are_invisible_to_another(browser: Browser, page_url: str, width: int):
-    secret = f"Alice's private question {width}"
+    secret = f"Alice's private mentoring question {width}"  # a mentoring question: it is answered, with sources
     alice = signed_in(browser, page_url, "alice", width)
     ask(alice, secret)
     expect(conversation(alice, secret)).to_be_visible()
@@ -230,7 +230,7 @@ def test_one_users_conversations_are_invisible_to_another(browser: Browser, page
     bob = signed_in(browser, page_url, "bob", width)
     try:
         expect(bob.locator("#conversation-list")).to_be_attached()
-        bob.get_by_label("Search conversations").fill("private question")
+        bob.get_by_label("Search conversations").fill("private mentoring question")
         expect(bob.locator("#conversation-list").get_by_role("radio")).to_have_count(0)
         expect(bob.get_by_text(secret)).to_have_count(0)
         shot(bob, f"26-other-user-{width}")
