@@ -54,3 +54,11 @@ def test_an_unsure_question_is_answered_with_tools_offered_and_choosing_one_runs
     plan, *_ = client.predict(offered["Plan the conversation"], api_name="/ask")
     assert plan["metadata"]["title"] == "🧭 Difficult conversation ✓", plan["content"]
     assert "Sam" in plan["content"], "the details of the question the tool was offered under are used"
+
+
+def test_a_follow_up_on_the_page_edits_the_result_it_follows_despite_the_download_after_it(client):
+    replies = client.predict(AGENDA, "Europe/London", api_name="/ask")
+    assert any(isinstance(r["content"], str) and r["content"].endswith(".ics") for r in replies), "files follow"
+    edited, *_ = client.predict("make it 45 minutes", "Europe/London", api_name="/ask")
+    assert edited["metadata"]["title"] == "🧭 Meeting agenda ✓", edited
+    assert "45 minutes" in edited["content"]

@@ -64,7 +64,7 @@ def test_exports_stay_in_the_private_folder_and_are_deleted_once_they_age_out(pa
         *client.predict(history, api_name="/export_my_data")[0],
     ]
     chat, _, _ = client.predict("sceptical_senior", api_name="/rehearse_start")
-    chat, _ = client.predict("sceptical_senior", chat, f"Could we talk, {marker}?", api_name="/rehearse_turn")
+    chat, *_ = client.predict("sceptical_senior", chat, f"Could we talk, {marker}?", api_name="/rehearse_turn")
     downloaded += client.predict("sceptical_senior", chat, api_name="/rehearse_feedback")[1]
     names = {Path(p).name for p in downloaded}
     assert {"journal.json", "journal.md", "agenda.md", "meeting.ics", "conversation.md", "all-my-data.json"} <= names

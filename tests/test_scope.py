@@ -26,7 +26,7 @@ def test_an_off_topic_question_gets_the_plain_answer_no_sources_and_no_model_cal
     model = MockChatModel().enqueue("Paris is the capital of France.")
     coach = make_coach(model)
     *_, final = reply(coach, "what is the capital of france?", [])
-    assert [r.content for r in final] == [OUT_OF_SCOPE]
+    assert [r.content for r in final] == [OUT_OF_SCOPE] and final[0].options == [], "no tools offered under it"
     assert model.history == [], "the model is never asked"
     *_, mentoring = reply(coach, "my mentor keeps cancelling our meetings, what do I do?", [])
     assert mentoring[0].content.startswith("**In short:** ") and len(mentoring) >= 2

@@ -130,7 +130,7 @@ def test_a_rehearsal_starts_in_character_answers_each_turn_and_ends_with_scored_
     assert [text_of(m) for m in chat] == [PERSONAS[Persona.sceptical_senior].canned]
     assert result == "" and not files
 
-    chat, said = client.predict("sceptical_senior", chat, SAID, api_name="/rehearse_turn")
+    chat, said, *_ = client.predict("sceptical_senior", chat, SAID, api_name="/rehearse_turn")
     assert said == "", "the text box is cleared"
     assert [(m["role"], text_of(m)) for m in chat[1:]] == [("user", SAID), ("assistant", "Why me, though?")]
 
@@ -144,6 +144,11 @@ def test_a_rehearsal_starts_in_character_answers_each_turn_and_ends_with_scored_
     assert saved["persona"] == "sceptical_senior"
     assert [t["role"] for t in saved["transcript"]] == ["mentor", "user", "mentor"]
     assert saved["transcript"][1]["content"] == SAID
+
+    ended, said, typed_end, _ = client.predict("sceptical_senior", chat, "end", api_name="/rehearse_turn")
+    assert ended == chat and said == "", "typing end sends nothing to the mentor"
+    table = [line for line in feedback.splitlines() if line.startswith("|")]
+    assert [line for line in typed_end.splitlines() if line.startswith("|")] == table, "the button's scores, as code's"
 
 
 def test_feedback_before_the_user_has_spoken_says_so(served):

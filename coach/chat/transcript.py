@@ -26,6 +26,7 @@ def attachments(content: Any) -> list[str]:
     """Names of the files in a Gradio message's content (a tool's downloads follow its text as file messages)."""
     parts = content if isinstance(content, list | tuple) else [content]
     files = [part["file"] for part in parts if isinstance(part, dict) and isinstance(part.get("file"), dict)]
+    files += [part for part in parts if isinstance(part, dict) and part.get("path")]  # as the page stores them
     return [f.get("orig_name") or PurePath(f.get("path") or "").name for f in files]
 
 

@@ -20,6 +20,7 @@ from coach.chat.journal_chat import LOG_TITLE, SAVE_TITLE, debrief_turn, journal
 from coach.chat.rehearsal_state import REHEARSAL, persona_of, rehearsal_turn, start_rehearsal
 from coach.chat.replies import PROBLEM, SOURCES, STARTING, Reply, sources_reply, validation_message
 from coach.chat.router import Intent
+from coach.chat.scope import OUT_OF_SCOPE
 from coach.chat.understand import SUGGESTIONS, Understood, understand
 from coach.errors import describe_failure
 from coach.journal.journal import LOCAL_USER
@@ -127,11 +128,12 @@ def _act(
 
 
 def _with_offers(updates: Iterator[list[Reply]], offers: list[tuple[str, str]]) -> Iterator[list[Reply]]:
-    """The answer's updates; the last one carries the tools offered under the answer."""
+    """The answer's updates; the last one carries the tools offered under the answer (none under a question the
+    guidance does not cover)."""
     last: list[Reply] = []
     for last in updates:
         yield last
-    if offers and last and last[0].title is None:
+    if offers and last and last[0].title is None and last[0].content != OUT_OF_SCOPE:
         last[0].options = offers
         yield last
 

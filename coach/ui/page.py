@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import gradio as gr
 
 from coach.chat.answer import Exchange
-from coach.chat.transcript import message_text
+from coach.chat.transcript import attachments, message_text
 from coach.chat.turn import PROBLEM, STARTING, Reply, reply
 from coach.errors import CoachError
 from coach.llm.choice import upgrade_hint
@@ -59,7 +59,9 @@ BROWSER_ZONE_JS = "() => Intl.DateTimeFormat().resolvedOptions().timeZone"  # th
 
 
 def to_exchanges(history: list[dict]) -> list[Exchange]:
-    """Gradio's history as the chat logic takes it: role, text and the title of a folded message."""
+    """Gradio's history as the chat logic takes it: role, text and the title of a folded message. A tool's download
+    (a file message after its result) is left out: the result must stay the last thing said, so that a follow-up
+    such as "make it 45 minutes" edits it."""
     return [
         Exchange(
             role=message.get("role", "user"),
@@ -67,6 +69,7 @@ def to_exchanges(history: list[dict]) -> list[Exchange]:
             title=(message.get("metadata") or {}).get("title"),
         )
         for message in history or []
+        if not (attachments(message.get("content")) and not message_text(message.get("content")))
     ]
 
 

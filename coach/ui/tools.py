@@ -16,7 +16,7 @@ from coach.tools.agenda import AgendaRequest, build_agenda
 from coach.tools.ask_request import AskRequest
 from coach.tools.conversation import ConversationRequest, Scenario, plan_conversation
 from coach.tools.draft_ask import draft_ask, draft_ask_variants
-from coach.tools.rehearsal import Persona, feedback, mentor_reply
+from coach.tools.rehearsal import ENDS_REHEARSAL, Persona, feedback, mentor_reply
 from coach.tools.when import parse_start
 
 if TYPE_CHECKING:
@@ -191,7 +191,9 @@ def rehearsal_panel(startup: Startup) -> None:
     )
     start = gr.Button("Start (or restart) the rehearsal")
     chat = gr.Chatbot(label="Rehearsal", height=360)
-    said = gr.Textbox(label="What you say", placeholder="Hi, thanks for making time…", lines=2)
+    said = gr.Textbox(
+        label="What you say", placeholder="Hi, thanks for making time… (type end for your feedback)", lines=2
+    )
     with gr.Row():
         send = gr.Button("Say it", variant="primary")
         end = gr.Button("End and get feedback")
@@ -214,14 +216,16 @@ def rehearsal_panel(startup: Startup) -> None:
 
     def turn(persona_value, history, text):
         if not (text or "").strip():
-            return history, text
+            return history, text, gr.skip(), gr.skip()
+        if ENDS_REHEARSAL.match(text) and history:  # "end", as in the chat: the feedback, not a line to the mentor
+            return history, "", *finish(persona_value, history)
         history = [*(history or []), {"role": "user", "content": text}]
         try:
             answer = mentor_reply(Persona(persona_value), transcript(history), startup.wait().answerer.model)
         except Exception as exc:
             gr.Warning(describe_failure(exc))
-            return history[:-1], text
-        return [*history, {"role": "assistant", "content": answer}], ""
+            return history[:-1], text, gr.skip(), gr.skip()
+        return [*history, {"role": "assistant", "content": answer}], "", gr.skip(), gr.skip()
 
     def finish(persona_value, history):
         output, problem = _safely(
@@ -232,8 +236,8 @@ def rehearsal_panel(startup: Startup) -> None:
         return output.markdown, save_files(output.files)
 
     start.click(begin, persona, [chat, result, files], api_name="rehearse_start")
-    send.click(turn, [persona, chat, said], [chat, said], api_name="rehearse_turn")
-    said.submit(turn, [persona, chat, said], [chat, said], api_name=False)
+    send.click(turn, [persona, chat, said], [chat, said, result, files], api_name="rehearse_turn")
+    said.submit(turn, [persona, chat, said], [chat, said, result, files], api_name=False)
     end.click(finish, [persona, chat], [result, files], api_name="rehearse_feedback")
 
 
