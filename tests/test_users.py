@@ -52,3 +52,12 @@ def test_non_loopback_bind_without_accounts_is_refused(indexed_store):
     settings = Settings(data_dir=indexed_store, provider="fake", host="0.0.0.0", _env_file=None)
     with pytest.raises(CoachError, match="COACH_USERS"):
         serve(settings, block=False)
+
+
+def test_saving_a_meeting_without_a_mentor_says_so_and_keeps_what_was_typed(two_user_app):
+    alice = Client(two_user_app, auth=("alice", "pw-a"), verbose=False)
+    rows = {"headers": ["Action item", "Whose", "Due"], "data": [["Send the deck", "me", "2026-12-20"]]}
+    outputs = alice.predict(
+        None, "2026-12-01 10:00", 30, "We talked about the deck.", rows, "", api_name="/journal_save_meeting"
+    )
+    assert outputs[0] == "⚠️ Choose the mentor you met.", "the reason, not Gradio's bare 'Error'"

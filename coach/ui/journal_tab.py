@@ -122,14 +122,15 @@ def journal_panel(
             changed(),
         )
 
-    def guarded(action):
-        """Run a journal action; errors become the notice and nothing typed is cleared. The action's last
-        parameter is the request (Gradio fills it), whose user the action reads and writes for."""
+    def guarded(action, extra_outputs: int = 0):
+        """Run a journal action; errors become the notice and nothing typed is cleared (the action's own
+        `extra_outputs` are left as they are). The action's last parameter is the request (Gradio fills it), whose
+        user the action reads and writes for."""
 
         @functools.wraps(action)
         def handler(*args):
             request = args[-1]
-            extra: tuple = ()
+            extra: tuple = (gr.skip(),) * extra_outputs
             try:
                 message = action(*args)
                 if isinstance(message, tuple):
@@ -197,7 +198,7 @@ def journal_panel(
     add_item.click(guarded(do_add_item), [item_text, item_mentor, item_due], outputs, api_name="journal_add_item")
     mark_done.click(guarded(do_mark_done), [done_id], outputs, api_name="journal_mark_done")
     save_meeting.click(
-        guarded(do_save_meeting),
+        guarded(do_save_meeting, extra_outputs=2),
         [debrief_mentor, debrief_start, debrief_minutes, meeting_notes, found, decisions],
         [*outputs, follow_up, open_mentor],
         api_name="journal_save_meeting",
