@@ -196,3 +196,13 @@ def test_the_chat_routes_an_agenda_request_to_the_agenda_tool(served):
     assert sum(slot_minutes(agenda["content"]).values()) == 30
     assert sources["metadata"]["title"].startswith("📚 Sources")
     assert "meeting-agendas.md" in sources["content"]
+
+
+def test_the_agenda_tab_reads_the_start_in_the_browsers_time_zone(served):
+    client, _ = served("ok")
+    inputs = [*agenda_inputs(), "America/New_York"]
+    markdown, files, _ = client.predict(*inputs, api_name="/agenda")
+    assert "14:30–15:15" in markdown
+    (ics,) = [Path(f) for f in files if f.endswith(".ics")]
+    start = Calendar.from_ical(ics.read_bytes()).walk("VEVENT")[0].decoded("dtstart")
+    assert str(start.tzinfo) == "America/New_York" and (start.hour, start.minute) == (14, 30)

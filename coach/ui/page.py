@@ -177,7 +177,7 @@ def build_app(startup: Startup) -> gr.Blocks:
                     journal_picker(startup, app, [draft["name"], draft["role"]], draft_prefill)
             with gr.Tab("Agenda", id="agenda"):
                 picker_slot = gr.Column()
-                agenda = agenda_panel(startup)
+                agenda = agenda_panel(startup, zone)
                 with picker_slot:
                     journal_picker(
                         startup, app, [agenda["mentor"], agenda["progress"], agenda["actions"]], agenda_prefill

@@ -17,7 +17,7 @@ from coach.tools.ask_request import AskRequest
 from coach.tools.conversation import ConversationRequest, Scenario, plan_conversation
 from coach.tools.draft_ask import draft_ask, draft_ask_variants
 from coach.tools.rehearsal import ENDS_REHEARSAL, Persona, feedback, mentor_reply
-from coach.tools.when import parse_start
+from coach.tools.when import browser_zone, parse_start
 
 if TYPE_CHECKING:
     from coach.service import Coach
@@ -109,10 +109,12 @@ def draft_panel(startup: Startup) -> dict[str, gr.Component]:
     return {"name": name, "role": role}
 
 
-def agenda_panel(startup: Startup) -> dict[str, gr.Component]:
+def agenda_panel(startup: Startup, zone: gr.Textbox) -> dict[str, gr.Component]:
+    """The agenda form; `zone` is the page's hidden box holding the browser's time zone, in which the start is read
+    (and the calendar file written)."""
     with gr.Row():
         mentor = gr.Textbox(label="Mentor's name", placeholder="Priya Raman")
-        start = gr.Textbox(label="Start (YYYY-MM-DD HH:MM)", placeholder="2026-12-03 14:30")
+        start = gr.Textbox(label="Start", placeholder="next Tuesday at 3pm, or 2026-12-03 14:30")
         minutes = gr.Number(value=45, precision=0, label="Length in minutes")
     goals = gr.Textbox(label="Goals of the relationship", lines=2)
     progress = gr.Textbox(label="Progress since last time", lines=2)
@@ -126,11 +128,11 @@ def agenda_panel(startup: Startup) -> dict[str, gr.Component]:
     with gr.Accordion("📚 Guidance used", open=False):
         sources = gr.Markdown()
 
-    def run(mentor_name, start_text, length, goals_text, progress_text, action_text, question_text, topic_text):
+    def run(mentor_name, start_text, length, goals_text, progress_text, action_text, question_text, topic_text, where):
         def build(coach: Coach) -> ToolOutput:
             req = AgendaRequest(
                 minutes=int(length or 0),
-                start=parse_start(start_text),
+                start=parse_start(start_text, browser_zone(where)),
                 mentor_name=mentor_name or "",
                 goals=goals_text or "",
                 progress=progress_text or "",
@@ -147,7 +149,7 @@ def agenda_panel(startup: Startup) -> dict[str, gr.Component]:
 
     go.click(
         run,
-        [mentor, start, minutes, goals, progress, actions, questions, topics],
+        [mentor, start, minutes, goals, progress, actions, questions, topics, zone],
         [result, files, sources],
         api_name="agenda",
     )
