@@ -1,7 +1,11 @@
-"""The page's few style rules: tables whose headers stay on one line, the journal's cards and checklist."""
+"""The page's few style rules: tables whose headers stay on one line and that scroll sideways on a phone rather than
+break words letter by letter, the journal's cards and checklist."""
 
 PAGE_CSS = """
 #rehearsal-feedback th, .prose table th { white-space: nowrap; }
+.prose table { display: block; max-width: 100%; overflow-x: auto; }
+.prose table td, .prose table th { word-break: normal !important; overflow-wrap: normal !important; }
+.prose table td { min-width: 6.5em; }
 #rehearsal-feedback td:nth-child(2) { white-space: nowrap; }
 .mentor-card { border-radius: 10px; }
 .action-item.overdue { border-left: 4px solid var(--error-text-color, #c62828); padding-left: 6px; }
