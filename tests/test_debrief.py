@@ -9,6 +9,7 @@ import pytest
 
 from coach.errors import InputError
 from coach.journal.debrief import Debrief, extract, follow_up_message, from_rows, rule_based
+from coach.llm.capabilities import Capabilities
 
 NOTES = """Talked about the promotion case and the design review.
 - I'll draft the project summary by 2026-12-10
@@ -89,3 +90,36 @@ def test_edited_rows_are_validated():
 def test_debrief_schema_round_trips():
     debrief = Debrief.model_validate_json(VALID)
     assert Debrief.model_validate_json(debrief.model_dump_json()) == debrief
+
+
+PROSE_NOTES = """Met Priya for coffee. We talked about my promotion case and whether I should move teams.
+She thinks I should stay on payments until the migration ships in March.
+I will send her my promotion doc draft by Friday. Priya will introduce me to Tom from the platform team.
+We agreed to meet again in three weeks."""
+
+
+def test_the_built_in_model_is_not_asked_and_rules_read_prose_notes_sentence_by_sentence(fake_model):
+    small = fake_model('{"action_items": [{"text": "I am pleased to report a promotion", "owner": "me"}]}')
+    small.capabilities = Capabilities(small=True)
+    found = extract(PROSE_NOTES, small, mentor_name="Priya Shah", today=date(2026, 12, 2))  # a Wednesday
+    assert small.history == [], "the built-in model invents items: it is not asked"
+    assert [(i.text, i.owner, i.due) for i in found.action_items] == [
+        ("send her my promotion doc draft by Friday", "me", date(2026, 12, 4)),
+        ("introduce me to Tom from the platform team", "mentor", None),
+    ]
+    assert found.decisions == ["meet again in three weeks"]
+
+
+def test_a_stronger_models_items_are_kept_only_when_the_notes_say_them_with_codes_due_dates(fake_model):
+    reply = json.dumps(
+        {
+            "action_items": [
+                {"text": "Send Priya the promotion doc draft", "owner": "me", "due": "2018-04-30"},
+                {"text": "I am pleased to report that I have been selected for the promotion", "owner": "me"},
+            ],
+            "decisions": ["Meet again in three weeks", "Move to the platform team in January"],
+        }
+    )
+    found = extract(PROSE_NOTES, fake_model(reply), today=date(2026, 12, 2))
+    assert [(i.text, i.due) for i in found.action_items] == [("Send Priya the promotion doc draft", date(2026, 12, 4))]
+    assert found.decisions == ["Meet again in three weeks"]

@@ -62,9 +62,9 @@ def debrief_turn(coach: Coach, notes: str, history: Sequence[Exchange]) -> list[
     """What the notes say, shown for the user to confirm; nothing is stored yet."""
     from coach.journal.debrief import extract, follow_up_message
 
-    found: Debrief = extract(notes, coach.answerer.model)
     mentor = _MENTOR_LINE.search(_shown(history, LOG_TITLE)[1])
     name = mentor["name"].strip() if mentor else ""
+    found: Debrief = extract(notes, coach.answerer.model, mentor_name=name)
     lines = [f"Mentor: {name}", ""] if name else []
     lines += [ITEMS_HEADING, *(_item_line(i) for i in found.action_items)]
     lines += ["", "**Decisions**", *([f"- {d}" for d in found.decisions] or ["- none"])]

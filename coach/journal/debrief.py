@@ -1,7 +1,10 @@
 """After a meeting: extract action items and decisions from the user's notes, and draft the follow-up.
 
-The model proposes the structure (validated by pydantic, one retry); when it cannot, simple rules over the
-notes take over, so the user always gets a list to confirm or edit before anything is stored.
+Rules over the notes' sentences find what each person said they would do, and code reads due dates from the
+notes ("by Friday", counted from the meeting's day). The built-in model is not asked: it invents items. A stronger
+model proposes the structure (validated by pydantic, one retry), and only items and decisions the notes actually
+say are kept, each with the due date code reads from the sentence it came from. The user confirms or edits the list
+before anything is stored.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field, ValidationError
 
 from coach.errors import InputError
+from coach.llm.capabilities import capabilities_of
 from coach.llm.prompts import new_fence_id, render
 from coach.llm.structured import StructuredOutputError, structured
+from coach.tools.when import day_named
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -36,51 +41,97 @@ class Debrief(BaseModel):
     extracted_by: Literal["model", "rules"] = "model"
 
 
-_ACTION = re.compile(
-    r"^(?:[-*•]\s*)?(?:\[ \]\s*|todo:?\s*|action:?\s*|next:?\s*|i(?:'ll| will| need to| should)\s+|"
-    r"(?P<mentor>(?:she|he|they|mentor)(?:'ll| will))\s+)(?P<text>.+)$",
-    re.IGNORECASE,
+_MODAL = (
+    r"(?:'ll|’ll| will| need to| should| have to| must| am going to|'m going to|’m going to| promised to|"
+    r" offered to| said (?:i|she|he|they)(?:'d|’d| would))"
 )
-_DECISION = re.compile(r"^(?:[-*•]\s*)?(?:we )?(?:agreed|decided|decision:?)\s*(?:to|that)?\s*(?P<text>.+)$", re.I)
+_TASK = r"(?:\[ \]\s*|todo:?\s*|action:?\s*|next:?\s*)"
+_LEAD = r"^(?:[-*•]\s*)?(?:(?:and|then|so|also|plus),?\s+)?"
+_DECISION = re.compile(rf"{_LEAD}(?:we )?(?:agreed|decided|decision:?)\s*(?:to|that|on)?\s*(?P<text>.+)$", re.I)
 _DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])")
+_CONTENT_WORD = re.compile(r"[a-z][a-z'’-]{3,}")
+_COMMON = {"will", "would", "should", "with", "that", "this", "them", "they", "their", "about", "from", "have",
+           "need", "mentor", "meet", "meeting", "next", "time"}  # fmt: skip
+GROUNDED = 0.6  # of an item's content words, the share a sentence of the notes must contain for it to be kept
 
 
-def rule_based(notes: str) -> Debrief:
-    """Action items and decisions found by simple patterns ('I'll…', 'TODO', 'we agreed…')."""
+def _action(mentor_name: str) -> re.Pattern[str]:
+    names = "|".join(re.escape(n) for n in {mentor_name.strip(), mentor_name.strip().split(" ")[0]} if len(n) > 1)
+    subject = rf"(?:she|he|they|my mentor|the mentor|mentor{'|' + names if names else ''})"
+    return re.compile(rf"{_LEAD}(?:{_TASK}|i{_MODAL}\s+|(?P<mentor>{subject}{_MODAL})\s+)(?P<text>.+)$", re.IGNORECASE)
+
+
+def _sentences(notes: str) -> list[str]:
+    return [part.strip() for line in notes.splitlines() for part in _SENTENCE_END.split(line.strip()) if part.strip()]
+
+
+def _due(sentence: str, today: date | None) -> date | None:
+    """The due date a sentence gives: an ISO date, or words such as "by Friday" counted from the meeting's day."""
+    if iso := _DATE.search(sentence):
+        return date.fromisoformat(iso.group(1))
+    return day_named(sentence, today)
+
+
+def rule_based(notes: str, mentor_name: str = "", today: date | None = None) -> Debrief:
+    """Action items and decisions found sentence by sentence ("I'll…", "Priya will…", "TODO", "we agreed…")."""
     items, decisions = [], []
-    for line in notes.splitlines():
-        line = line.strip()
-        if match := _DECISION.match(line):
+    action = _action(mentor_name)
+    for sentence in _sentences(notes):
+        if match := _DECISION.match(sentence):
             decisions.append(match.group("text").strip().rstrip("."))
-        elif match := _ACTION.match(line):
+        elif match := action.match(sentence):
             text = match.group("text").strip().rstrip(".")
-            due = _DATE.search(text)
-            items.append(
-                ExtractedItem(
-                    text=text[:300],
-                    owner="mentor" if match.group("mentor") else "me",
-                    due=date.fromisoformat(due.group(1)) if due else None,
-                )
-            )
+            owner = "mentor" if match.group("mentor") else "me"
+            items.append(ExtractedItem(text=text[:300], owner=owner, due=_due(sentence, today)))
     return Debrief(action_items=items[:30], decisions=decisions[:20], extracted_by="rules")
 
 
-def extract(notes: str, model: BaseChatModel) -> Debrief:
-    """Structured debrief of `notes`: the model's (validated, one retry), else the rules'."""
+def _words(text: str) -> set[str]:
+    return set(_CONTENT_WORD.findall(text.lower())) - _COMMON
+
+
+def _source_sentence(claim: str, sentences: list[str]) -> str | None:
+    """The sentence of the notes that says `claim`, if one holds most of its content words."""
+    words = _words(claim)
+    if not words:
+        return None
+    best = max(sentences, key=lambda s: len(words & _words(s)), default="")
+    return best if len(words & _words(best)) >= GROUNDED * len(words) else None
+
+
+def _grounded(found: Debrief, notes: str, today: date | None) -> Debrief:
+    """Only what the notes say, with the due date code reads from the sentence each item came from."""
+    sentences = _sentences(notes)
+    items = [
+        item.model_copy(update={"due": _due(source, today)})
+        for item in found.action_items
+        if (source := _source_sentence(item.text, sentences))
+    ]
+    decisions = [d for d in found.decisions if _source_sentence(d, sentences)]
+    return found.model_copy(update={"action_items": items, "decisions": decisions})
+
+
+def extract(notes: str, model: BaseChatModel, mentor_name: str = "", today: date | None = None) -> Debrief:
+    """Structured debrief of `notes` taken on `today` (the meeting's day): a stronger model's, checked against the
+    notes; the rules' with the built-in model or when the model's reply is unusable."""
     notes = (notes or "").strip()
     if not notes:
         raise InputError("Paste or type your meeting notes first.")
     if len(notes) > MAX_NOTES_CHARS:
         raise InputError(f"Your notes are {len(notes):,} characters; I can take up to {MAX_NOTES_CHARS:,}.")
+    if capabilities_of(model).small:
+        return rule_based(notes, mentor_name, today)
     fence_id = new_fence_id()
     messages = [
         SystemMessage(render("debrief_extract", fence_id=fence_id, notes=notes.replace("<<<", "‹‹‹"))),
         HumanMessage("Return the JSON object now."),
     ]
     try:
-        return structured(model, messages, Debrief).model_copy(update={"extracted_by": "model"})
+        found = structured(model, messages, Debrief)
     except StructuredOutputError:
-        return rule_based(notes)
+        return rule_based(notes, mentor_name, today)
+    return _grounded(found, notes, today).model_copy(update={"extracted_by": "model"})
 
 
 def follow_up_message(mentor_name: str, debrief: Debrief, your_name: str = "") -> str:

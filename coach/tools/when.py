@@ -75,6 +75,17 @@ def _natural(text: str, zone: tzinfo, now: datetime | None) -> datetime | None:
     return found.replace(tzinfo=zone) if found else None
 
 
+def day_named(text: str, today: date | None = None, zone: tzinfo | None = None) -> date | None:
+    """The day a note names ("by Friday", "in three weeks", "2026-12-10"), counted from `today`; None if none."""
+    found = DATE_WORDS.search(text)
+    if not found:
+        return None
+    zone = zone or user_zone()
+    base = datetime.combine(today, datetime.min.time(), zone) if today else None
+    when = _natural(re.sub(r"^on ", "", found.group(1), flags=re.I), zone, base)
+    return when.date() if when else None
+
+
 def read_when(text: str, zone: tzinfo | None = None, now: datetime | None = None) -> When:
     """The day and hour a chat message names ('… next Tuesday at 3pm'); parts it does not name stay None."""
     zone = zone or user_zone()
