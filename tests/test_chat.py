@@ -129,6 +129,22 @@ def test_the_draft_form_asks_two_things_at_a_time_until_it_can_draft(make_coach,
     assert "> Hi Priya," in draft.content and "20-minute call" in draft.content
 
 
+def test_the_draft_form_takes_plain_answers_in_the_order_it_asked(make_coach, fake_model):
+    coach = make_coach(fake_model("Sure!"))
+    (form,) = final(coach, "help me write a message asking someone to mentor me")
+    history = then([], "help me write a message asking someone to mentor me", [form])
+    (second,) = final(coach, "Dana Lee, staff engineer at Stripe", history)
+    assert (
+        second.title == DRAFT_FORM
+        and "Name: Dana Lee" in second.content
+        and "Role: staff engineer at Stripe" in second.content
+    )
+    answers = "her post on scaling payment systems\nlearn how to design for failure"
+    draft = final(coach, answers, then(history, "Dana Lee, staff engineer at Stripe", [second]))[0]
+    assert "> Hi Dana," in draft.content and "your post on scaling payment systems" in draft.content
+    assert "learn how to design for failure" in draft.content
+
+
 def test_details_from_the_first_message_survive_answering_the_form(make_coach, fake_model):
     coach = make_coach(fake_model("Sure!"))
     asked = "help me write to Priya Shah on LinkedIn"

@@ -7,6 +7,7 @@ when one thing was asked, just the value. The copy lives in data/forms.json, che
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -97,7 +98,7 @@ def choices_of(form: ToolForm, details: dict[str, Any]) -> list[tuple[str, str]]
 
 
 def read_form(form: ToolForm, text: str, expected: list[FormField] | None = None) -> dict[str, Any]:
-    """Values from 'Label: value' lines (labels matched loosely); a bare answer fills the one thing asked."""
+    """Values from 'Label: value' lines (labels matched loosely); bare answers fill the things asked, in order."""
     values: dict[str, Any] = {}
     for line in text.splitlines():
         label, sep, value = line.partition(":")
@@ -110,8 +111,17 @@ def read_form(form: ToolForm, text: str, expected: list[FormField] | None = None
                     values[f.key] = read
                 break
     bare = text.strip()
-    if not values and expected and len(expected) == 1 and bare and not bare.endswith("?") and len(bare) <= 200:
-        values[expected[0].key] = expected[0].read(text.strip())
+    if values or not expected or not bare or bare.endswith("?") or len(bare) > 200 * len(expected):
+        return values
+    # Bare answers to the questions asked, in order: one a line, or one after another ("Dana Lee, staff engineer").
+    lines = [line.strip() for line in bare.splitlines() if line.strip()]
+    parts = [bare] if len(expected) == 1 else lines
+    if len(parts) != len(expected):
+        parts = [p.strip() for p in re.split(r",|;|\s[–—-]\s", bare, maxsplit=len(expected) - 1)]
+    if len(parts) == len(expected):
+        for field_, part in zip(expected, parts, strict=True):
+            if part and (read := field_.read(part)):
+                values[field_.key] = read
     return values
 
 
