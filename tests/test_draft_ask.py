@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from coach.errors import InputError
 from coach.guidance.sources import LIBRARY
+from coach.llm.capabilities import Capabilities
 from coach.llm.prompts import PROMPTS_DIR, render
 from coach.tools.ask_request import (
     EMAIL_BODY_LIMIT,
@@ -387,3 +388,10 @@ def test_a_drafted_email_never_repeats_learn_or_talks_about_the_mentor_in_the_th
     body, _ = build_skeleton(request)
     assert "learn learn" not in body and " she " not in body and "I'm Sam, a senior engineer." in body
     assert subject_line(request) == "Question about how to plan a large migration"
+
+
+def test_the_built_in_model_is_not_asked_to_reword_a_draft(fake_model, retriever):
+    small = fake_model("Hi Priya, I'd love a 20-minute call about product. Thanks, Sam")
+    small.capabilities = Capabilities(small=True)
+    output = draft_ask(ask(), small, retriever)
+    assert small.history == [] and output.data["written_by"] == "template"
