@@ -191,6 +191,13 @@ def test_several_main_topics_in_a_short_meeting_are_warned(fake_model, retriever
     assert any(s["title"] == "Main topics" for s in out.data["slots"])
 
 
+def test_one_item_and_one_question_are_not_counted_like_a_list(fake_model, retriever):
+    one = meeting(action_items=["send the deck"], questions=["How do I price it?"])
+    prep = build_agenda(one, fake_model(""), retriever, now=NOW).data["preparation"]
+    assert prep[0] == "Reread your notes from last time and your open action item."
+    assert not any("your 1 " in p for p in prep)
+
+
 def test_preparation_checklist_is_built_from_the_inputs(fake_model, retriever):
     prep = build_agenda(meeting(), fake_model(""), retriever, now=NOW).data["preparation"]
     assert "2 open action items" in prep[0]

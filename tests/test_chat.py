@@ -272,7 +272,7 @@ def test_end_gives_feedback_on_the_users_words_with_sources(make_coach, fake_mod
     assert "| Criterion | Score | Why | Your words | Guidance |" in result.content
     row = next(line for line in result.content.splitlines() if line.startswith("| Respects their time |"))
     assert "20-minute" in row, "the score rests on the time the user named"
-    assert "(turn 2)" in result.content, "the quote's turn counts from the mentor's opening"
+    assert "(your turn 1)" in result.content, "the quote names the user's own turn, not counting the mentor's lines"
     assert "Rehearsal started" not in result.content, "the coach's own notes are not part of the transcript"
     assert set(result.files) == {"rehearsal-feedback.md", "rehearsal-transcript.json"}
     saved = json.loads(result.files["rehearsal-transcript.json"])

@@ -137,7 +137,7 @@ def test_a_rehearsal_starts_in_character_answers_each_turn_and_ends_with_scored_
     feedback, files = client.predict("sceptical_senior", chat, api_name="/rehearse_feedback")
     assert feedback.startswith("### Feedback on your rehearsal with the sceptical senior leader")
     assert "| Criterion | Score | Why | Your words | Guidance |" in feedback
-    assert feedback.count(" | “") >= 2 and "(turn 2)" in feedback, "scores quote the user's own words"
+    assert feedback.count(" | “") >= 2 and "(your turn 1)" in feedback, "scores quote the user's own words"
     by_name = {Path(f).name: Path(f) for f in files}
     assert set(by_name) == {"rehearsal-feedback.md", "rehearsal-transcript.json"}
     saved = json.loads(by_name["rehearsal-transcript.json"].read_text(encoding="utf-8"))

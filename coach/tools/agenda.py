@@ -189,7 +189,8 @@ def warnings_for(request: AgendaRequest, slots: list[Slot], now: datetime) -> li
 def preparation(request: AgendaRequest) -> list[str]:
     """The prep checklist from the guidance, made specific with what the mentee entered."""
     first, n_items, n_questions = request.mentor_name.split()[0], len(request.action_items), len(request.questions)
-    items = [f"Reread your notes from last time and your {n_items} open action item{'s' * (n_items != 1)}."
+    items = ["Reread your notes from last time and your open action item." if n_items == 1
+             else f"Reread your notes from last time and your {n_items} open action items."
              if n_items else "Reread your notes from the last session."]  # fmt: skip
     items.append(
         "Turn your progress notes into a two- or three-line update."
@@ -202,7 +203,9 @@ def preparation(request: AgendaRequest) -> list[str]:
         else "Choose one main topic and frame it as a specific question."
     )
     items.append(
-        f"Put your {n_questions} question{'s' * (n_questions != 1)} in priority order."
+        f"Put your {n_questions} questions in priority order."
+        if n_questions > 1
+        else "Decide what you most need to hear about your question, in case time runs short."
         if n_questions
         else "List two or three smaller questions in priority order."
     )

@@ -54,9 +54,12 @@ def draft_panel(startup: Startup) -> dict[str, gr.Component]:
     goal = gr.Textbox(label="What you want to learn", placeholder="how to move from support into product")
     with gr.Row():
         kind = gr.Radio(
-            ["first_conversation", "micro_mentoring", "ongoing"], value="first_conversation", label="Kind of ask"
-        )
-        channel = gr.Radio(["email", "linkedin"], value="email", label="Channel")
+            [("A first conversation", "first_conversation"), ("One focused question", "micro_mentoring"),
+             ("Ongoing mentoring", "ongoing")],
+            value="first_conversation",
+            label="Kind of ask",
+        )  # fmt: skip
+        channel = gr.Radio([("Email", "email"), ("LinkedIn note", "linkedin")], value="email", label="Channel")
         minutes = gr.Number(value=20, precision=0, label="Minutes to ask for")
     with gr.Row():
         your_name = gr.Textbox(label="Your name (optional)")

@@ -86,12 +86,12 @@ def respects_time(spans: list[Span]) -> Evidence:
         bounded = bounded or ([] if recurring else [where])  # a small one-off ask is bounded by being one-off
         score = 3 + bool(bounded) + bool(flexible)
         extra = [
-            w for w, ok in (("with an end or a rhythm", bounded), ("and offers to fit around them", flexible)) if ok
+            w for w, ok in ((", with an end or a rhythm", bounded), (", and offers to fit around them", flexible)) if ok
         ]
         return Evidence(
             c,
             score,
-            " ".join([f"names a small, concrete time: {phrase}", *extra]),
+            "".join([f"names a small, concrete time (“{phrase}”)", *extra]),
             where,
             {"minutes": str(amount.minutes)},
         )
@@ -100,8 +100,8 @@ def respects_time(spans: list[Span]) -> Evidence:
         return Evidence(c, 1, "asks for more time than a busy mentor can give", (big and big[0][1]) or often[0])
     if single_hour:
         amount, where = single_hour[0]
-        rule = f"names a concrete time, once: {where.text[amount.start : amount.end]}" + (
-            " and offers to fit around them" if flexible else ""
+        rule = f"names a concrete time, once (“{where.text[amount.start : amount.end]}”)" + (
+            ", and offers to fit around them" if flexible else ""
         )
         return Evidence(c, 3 + bool(flexible), rule, where, {"minutes": str(amount.minutes)})
     if bounded or flexible:

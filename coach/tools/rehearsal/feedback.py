@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 NO_EVIDENCE = "nothing you said shows this"
 EVIDENCE_RULE = (
-    "Scores are computed from your own words only: each quote is copied from one of your turns (turn number and "
-    "characters shown), never from the mentor's, and a criterion with no such quote scores at most 1/5."
+    "Scores are computed from your own words only: each quote is copied from one of your turns (which one is shown; "
+    "the JSON has its character offsets), never from the mentor's, and a criterion with no such quote scores at most "
+    "1/5."
 )
 COMMENT_CHARS = 300
 RUBRIC = {c: (v.label, v.best, v.tip, v.query) for c, v in rubric().items()}  # criterion -> (label, best, tip, query)
@@ -91,6 +92,8 @@ def feedback(transcript: Transcript, persona: Persona, model: BaseChatModel, ret
     for c in criteria:
         hit = passages[Criterion(c["criterion"])]
         c["source"], c["section"] = (hit.source, hit.section) if hit else ("", "")
+        # People count their own turns ("your 2nd message"), not the mentor's lines in between.
+        c["your_turn"] = sum(t["role"] == "user" for t in transcript[: c["turn"] + 1]) if c["quote"] else None
     weakest = min(criteria, key=lambda c: c["score"])
     one_thing = weakest["better"] or RUBRIC[Criterion(weakest["criterion"])][2]
     comment = _comment(model, criteria, transcript)
@@ -108,7 +111,7 @@ def feedback(transcript: Transcript, persona: Persona, model: BaseChatModel, ret
 def render_markdown(persona: Persona, criteria: list[dict], one_thing: str, comment: str = "") -> str:
     rows = []
     for c in criteria:
-        words = f"“{_cell(_shown(c['quote']))}” (turn {c['turn'] + 1})" if c["quote"] else f"*{c['note']}*"
+        words = f"“{_cell(_shown(c['quote']))}” (your turn {c['your_turn']})" if c["quote"] else f"*{c['note']}*"
         guide = f"{_cell(c['source'])} › {_cell(c['section'])}" if c["source"] else ""
         rows.append(f"| {c['label']} | {c['score']}/5 | {_cell(c['rule'])} | {words} | {guide} |")
     tries = [f"- **{c['label']}**, try instead: “{_cell(c['better'])}”" for c in criteria if c["better"]]
