@@ -132,7 +132,11 @@ def build_app(startup: Startup) -> gr.Blocks:
         app.load(startup.status_line, None, status, api_name="status", show_progress="hidden")
         if settings.resolved_provider() != "openai":
             hint = upgrade_hint(settings)  # names `coach model pull/use` and the model in use
-            gr.Markdown(f"**Tip:** {hint} See “Using a stronger model” in the README.", elem_id="upgrade-hint")
+            gr.Markdown(  # folded: on a phone the hint would fill the first screen
+                f"<details><summary>💡 Better wording from a stronger model</summary>\n\n{hint} See “Using a stronger "
+                "model” in the README.\n\n</details>",
+                elem_id="upgrade-hint",
+            )
         banner = gr.Markdown(elem_id="reminders")
         with gr.Tabs() as tabs:
             with gr.Tab("Ask", id="ask"), gr.Row(equal_height=False):
