@@ -351,31 +351,28 @@ def test_guidance_passages_are_returned_and_shown(fake_model, retriever):
 
 
 @pytest.mark.parametrize(
-    ("goal", "reads"),
+    ("field", "typed", "reads"),
     [
-        ("learn to plan a large migration", "how to plan a large migration"),
-        ("become a staff engineer", "how to become a staff engineer"),
-        ("learn about pricing", "about pricing"),
-        ("how you grew the data team", "how you grew the data team"),
-        ("system design interviews", "system design interviews"),
+        # A goal continues "I'd love to learn" and reads in a subject line.
+        ("goal", "learn to plan a large migration", "how to plan a large migration"),
+        ("goal", "become a staff engineer", "how to become a staff engineer"),
+        ("goal", "learn about pricing", "about pricing"),
+        ("goal", "how you grew the data team", "how you grew the data team"),
+        ("goal", "system design interviews", "system design interviews"),
+        # What the mentee admires is said to the mentor, not about them.
+        (
+            "admiration",
+            "how she led the move to services without a freeze",
+            "how you led the move to services without a freeze",
+        ),
+        ("admiration", "the way he runs his team", "the way you run your team"),
+        ("admiration", "Priya's keynote on pricing", "your keynote on pricing"),
+        ("admiration", "how she's grown the support org", "how you've grown the support org"),
+        ("admiration", "your ProductCamp talk", "your ProductCamp talk"),
     ],
 )
-def test_a_goal_continues_i_would_love_to_learn(goal, reads):
-    assert ask(goal=goal).goal == reads
-
-
-@pytest.mark.parametrize(
-    ("admiration", "reads"),
-    [
-        ("how she led the move to services without a freeze", "how you led the move to services without a freeze"),
-        ("the way he runs his team", "the way you run your team"),
-        ("Priya's keynote on pricing", "your keynote on pricing"),
-        ("how she's grown the support org", "how you've grown the support org"),
-        ("your ProductCamp talk", "your ProductCamp talk"),
-    ],
-)
-def test_what_the_mentee_admires_is_said_to_the_mentor_not_about_them(admiration, reads):
-    assert ask(admiration=admiration).admiration == reads
+def test_the_mentees_words_are_made_to_continue_the_messages_sentences(field, typed, reads):
+    assert getattr(ask(**{field: typed}), field) == reads
 
 
 def test_a_drafted_email_never_repeats_learn_or_talks_about_the_mentor_in_the_third_person():
