@@ -26,6 +26,7 @@ from coach.tools.rehearsal import (
     sanitize_reply,
     save_transcript,
 )
+from coach.tools.rehearsal.better import all_spans, details
 
 TRANSCRIPT = [
     {"role": "mentor", "content": "I've only got five minutes, so tell me: what do you need from me?"},
@@ -316,3 +317,10 @@ def test_the_draft_checklist_and_the_rehearsal_read_time_the_same_way(phrase, re
     transcript = [{"role": "mentor", "content": "Hi."}, {"role": "user", "content": line}]
     result = feedback(transcript, Persona.busy_executive, fake_model(capabilities=SMALL), retriever).data["criteria"][1]
     assert result["score"] == 5 and result["rule"].startswith("names a small, concrete time")
+
+
+def test_a_better_line_does_not_take_the_users_team_for_their_topic():
+    team = details(all_spans([(1, "hi, i'm sam, i'm on the payments team. i just want to get better")]))
+    assert "payments team" not in team["topic"]
+    asked = details(all_spans([(1, "i'd like your feedback on the rollout plan for the new ledger")]))
+    assert asked["topic"] == "rollout plan for the new ledger"

@@ -14,7 +14,8 @@ from coach.tools.rehearsal.names import Criterion
 
 _TOPIC = re.compile(
     r"\b(?:how to|how do i|whether|guidance on|steer on|advice on|help (?:with|on)|read on|learn (?:about|how to)|about"
-    r"|get good at|working on|on the)\s+(?!from\b|to\b|you\b|me\b|it\b|that\b|this\b)([^.?!,;\n]{6,80})",
+    r"|get good at|working on|(?:feedback|input|view|take|eye|read|thoughts) on(?: the| my)?)"
+    r"\s+(?!from\b|to\b|you\b|me\b|it\b|that\b|this\b)([^.?!,;\n]{6,80})",
     re.I,
 )
 _REASON = re.compile(
