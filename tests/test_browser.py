@@ -224,7 +224,7 @@ def test_an_agenda_adds_up_and_downloads_as_a_calendar_event(coach_page: Page, s
     script.enqueue("ok")
     open_tab(coach_page, "Agenda")
     visible(coach_page.get_by_label("Mentor's name")).fill("Sam")
-    coach_page.get_by_label("Start (YYYY-MM-DD HH:MM)").fill("2026-12-03 14:30")
+    coach_page.get_by_label("Start", exact=True).fill("2026-12-03 14:30")
     coach_page.get_by_label("Open action items (one per line)").fill("send my CV\nbook the demo")
     coach_page.get_by_role("button", name="Build the agenda").click()
 
