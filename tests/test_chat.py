@@ -361,3 +361,14 @@ def test_tools_reached_from_the_chat_stay_complete_when_the_model_server_is_down
         replies = final(coach, form_answer, then([], message, replies))
     assert PROBLEM not in titles(replies), replies[0].content
     assert heading in replies[0].content
+
+
+def test_a_short_follow_up_that_points_back_is_searched_with_the_question_before_it(make_coach, fake_model):
+    coach = make_coach(fake_model())
+    first = "My mentor is really busy and keeps cancelling on me. How do I handle it?"
+    history = then([], first, final(coach, first))
+    prompt = coach.answerer.passages("what should I actually say to her?", history=history)
+    assert prompt.question.startswith(first) and prompt.question.endswith("what should I actually say to her?")
+    assert [h.source for h in prompt.hits[:2]] == ["busy-mentor.md"] * 2, [h.label for h in prompt.hits]
+    alone = coach.answerer.passages("what should I actually say to my mentor about our goals?", history=history)
+    assert alone.question == "what should I actually say to my mentor about our goals?", "no pointing back"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -54,6 +55,20 @@ def clean_question(text: str | None) -> str:
     return text
 
 
+_REFERS_BACK = re.compile(r"\b(?:her|him|them|they|she|he|it|that|this|those|these|there)\b", re.I)
+FOLLOW_UP_WORDS = 12
+
+
+def with_context(question: str, history: Sequence[Exchange]) -> str:
+    """What to search for: a short question that points back ("what should I say to her?") is searched together with
+    the user's previous question, which says who "her" is; anything else as it stands."""
+    if len(question.split()) > FOLLOW_UP_WORDS or not _REFERS_BACK.search(question):
+        return question
+    previous = next((e.content for e in reversed(history) if e.role == "user" and not e.title), "")
+    room = MAX_QUESTION_CHARS - len(question) - 1
+    return f"{previous[:room]} {question}" if previous.strip() and room > 0 else question
+
+
 def _history_messages(history: Sequence[Exchange]) -> list[BaseMessage]:
     """Earlier untitled turns as messages; role tags in them stay text (see `defang_template_tokens`)."""
     return [
@@ -82,7 +97,7 @@ class Answerer:
         """The messages to send: system prompt with fenced passages, as much recent history as fits, the question.
         `owner`'s own uploaded documents are searched beside the shared guidance."""
         question = clean_question(question)
-        hits = self.retriever.search(question, k=self.top_k, owner=owner)
+        searched, hits, far = self._search(question, history, owner)
         fence_id = new_fence_id()
         system = SystemMessage(render("answer_system", fence_id=fence_id, reference=fence_passages(hits, fence_id)))
         current = HumanMessage(defang_template_tokens(question))  # role tags typed by the user stay text
@@ -101,16 +116,19 @@ class Answerer:
             if room > 0 and past
             else []
         )
-        far = out_of_scope(self.retriever.closeness(question, owner))
-        return GroundedPrompt(messages=[system, *kept, current], hits=hits, question=question, out_of_scope=far)
+        return GroundedPrompt(messages=[system, *kept, current], hits=hits, question=searched, out_of_scope=far)
 
-    def passages(self, question: str, owner: str | None = None) -> GroundedPrompt:
+    def passages(self, question: str, owner: str | None = None, history: Sequence[Exchange] = ()) -> GroundedPrompt:
         """The passages for a question and no messages: for an answer code composes, where no model is asked (and a
         local model's server need not start just to count the prompt's tokens)."""
-        question = clean_question(question)
-        hits = self.retriever.search(question, k=self.top_k, owner=owner)
-        far = out_of_scope(self.retriever.closeness(question, owner))
-        return GroundedPrompt(messages=[], hits=hits, question=question, out_of_scope=far)
+        searched, hits, far = self._search(clean_question(question), history, owner)
+        return GroundedPrompt(messages=[], hits=hits, question=searched, out_of_scope=far)
+
+    def _search(self, question: str, history: Sequence[Exchange], owner: str | None) -> tuple[str, list[Hit], bool]:
+        """(what was searched, the passages, whether nothing comes near it)."""
+        searched = with_context(question, history)
+        hits = self.retriever.search(searched, k=self.top_k, owner=owner)
+        return searched, hits, out_of_scope(self.retriever.closeness(searched, owner))
 
     def stream(self, prompt: GroundedPrompt) -> Iterator[str]:
         """The answer, piece by piece as the model produces it."""

@@ -85,7 +85,7 @@ def grounded(coach: Coach, question: str, history: Sequence[Exchange] = (), owne
     own uploaded documents are searched beside the shared guidance."""
     if writes_answers(coach):
         return coach.answerer.prepare(question, history, owner=owner)
-    return coach.answerer.passages(question, owner=owner)
+    return coach.answerer.passages(question, owner=owner, history=history)
 
 
 def answers(coach: Coach, prompt: GroundedPrompt) -> Iterator[str]:
