@@ -107,7 +107,9 @@ def test_a_question_waiting_behind_a_crashed_answer_is_answered_by_the_restarted
 
     def other_session() -> None:
         asking.wait(300)
-        time.sleep(0.2)
+        # Long enough for this answer's request to reach the model first even on a loaded machine (with 0.2 s the other
+        # question once got there first, was being answered when the crash came, and rightly reported it).
+        time.sleep(1.0)
         results["other"] = list(reply(waiting, "How do I find a mentor?", []))[-1]
 
     thread = threading.Thread(target=other_session)
