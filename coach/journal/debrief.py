@@ -17,9 +17,11 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field, ValidationError
 
 from coach.errors import InputError
+from coach.guidance.sentences import split_text
 from coach.llm.capabilities import capabilities_of
 from coach.llm.prompts import new_fence_id, render
 from coach.llm.structured import StructuredOutputError, structured
+from coach.tools.detect.terms import terms
 from coach.tools.when import day_named
 
 if TYPE_CHECKING:
@@ -49,10 +51,6 @@ _TASK = r"(?:\[ \]\s*|todo:?\s*|action:?\s*|next:?\s*)"
 _LEAD = r"^(?:[-*•]\s*)?(?:(?:and|then|so|also|plus),?\s+)?"
 _DECISION = re.compile(rf"{_LEAD}(?:we )?(?:agreed|decided|decision:?)\s*(?:to|that|on)?\s*(?P<text>.+)$", re.I)
 _DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])")
-_CONTENT_WORD = re.compile(r"[a-z][a-z'’-]{3,}")
-_COMMON = {"will", "would", "should", "with", "that", "this", "them", "they", "their", "about", "from", "have",
-           "need", "mentor", "meet", "meeting", "next", "time"}  # fmt: skip
 GROUNDED = 0.6  # of an item's content words, the share a sentence of the notes must contain for it to be kept
 
 
@@ -60,10 +58,6 @@ def _action(mentor_name: str) -> re.Pattern[str]:
     names = "|".join(re.escape(n) for n in {mentor_name.strip(), mentor_name.strip().split(" ")[0]} if len(n) > 1)
     subject = rf"(?:she|he|they|my mentor|the mentor|mentor{'|' + names if names else ''})"
     return re.compile(rf"{_LEAD}(?:{_TASK}|i{_MODAL}\s+|(?P<mentor>{subject}{_MODAL})\s+)(?P<text>.+)$", re.IGNORECASE)
-
-
-def _sentences(notes: str) -> list[str]:
-    return [part.strip() for line in notes.splitlines() for part in _SENTENCE_END.split(line.strip()) if part.strip()]
 
 
 def _due(sentence: str, today: date | None) -> date | None:
@@ -77,7 +71,7 @@ def rule_based(notes: str, mentor_name: str = "", today: date | None = None) -> 
     """Action items and decisions found sentence by sentence ("I'll…", "Priya will…", "TODO", "we agreed…")."""
     items, decisions = [], []
     action = _action(mentor_name)
-    for sentence in _sentences(notes):
+    for sentence in split_text(notes):
         if match := _DECISION.match(sentence):
             decisions.append(match.group("text").strip().rstrip("."))
         elif match := action.match(sentence):
@@ -87,22 +81,18 @@ def rule_based(notes: str, mentor_name: str = "", today: date | None = None) -> 
     return Debrief(action_items=items[:30], decisions=decisions[:20], extracted_by="rules")
 
 
-def _words(text: str) -> set[str]:
-    return set(_CONTENT_WORD.findall(text.lower())) - _COMMON
-
-
 def _source_sentence(claim: str, sentences: list[str]) -> str | None:
     """The sentence of the notes that says `claim`, if one holds most of its content words."""
-    words = _words(claim)
+    words = terms(claim)
     if not words:
         return None
-    best = max(sentences, key=lambda s: len(words & _words(s)), default="")
-    return best if len(words & _words(best)) >= GROUNDED * len(words) else None
+    best = max(sentences, key=lambda s: len(words & terms(s)), default="")
+    return best if len(words & terms(best)) >= GROUNDED * len(words) else None
 
 
 def _grounded(found: Debrief, notes: str, today: date | None) -> Debrief:
     """Only what the notes say, with the due date code reads from the sentence each item came from."""
-    sentences = _sentences(notes)
+    sentences = split_text(notes)
     items = [
         item.model_copy(update={"due": _due(source, today)})
         for item in found.action_items
