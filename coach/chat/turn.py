@@ -20,7 +20,6 @@ from coach.chat.journal_chat import LOG_TITLE, SAVE_TITLE, debrief_turn, journal
 from coach.chat.rehearsal_state import REHEARSAL, persona_of, rehearsal_turn, start_rehearsal
 from coach.chat.replies import PROBLEM, SOURCES, STARTING, Reply, sources_reply, validation_message
 from coach.chat.router import Intent
-from coach.chat.scope import OUT_OF_SCOPE
 from coach.chat.understand import SUGGESTIONS, Understood, understand
 from coach.errors import describe_failure
 from coach.journal.journal import LOCAL_USER
@@ -124,29 +123,24 @@ def _act(
         yield tool_turn(coach, found.intent, found.details, user, zone)
     else:
         offers = [(SUGGESTIONS[i], SUGGESTIONS[i]) for i in found.offers]
-        yield from _with_offers(_answer(coach, message, history, user), offers)
+        yield from _answer(coach, message, history, user, offers)
 
 
-def _with_offers(updates: Iterator[list[Reply]], offers: list[tuple[str, str]]) -> Iterator[list[Reply]]:
-    """The answer's updates; the last one carries the tools offered under the answer (none under a question the
-    guidance does not cover)."""
-    last: list[Reply] = []
-    for last in updates:
-        yield last
-    if offers and last and last[0].title is None and last[0].content != OUT_OF_SCOPE:
-        last[0].options = offers
-        yield last
-
-
-def _answer(coach: Coach, message: str, history: Sequence[Exchange], user: str) -> Iterator[list[Reply]]:
-    """Code's answer from the guidance at once; a stronger model's checked answer replaces it (chat/guided.py)."""
+def _answer(
+    coach: Coach, message: str, history: Sequence[Exchange], user: str, offers: list[tuple[str, str]]
+) -> Iterator[list[Reply]]:
+    """Code's answer from the guidance at once; a stronger model's checked answer replaces it (chat/guided.py). The
+    final answer carries the tools `offers` names, and its sources; a question the guidance does not cover gets
+    neither."""
     plain = [e for e in history if not e.title]
     prompt = grounded(coach, message, plain, owner=user)
-    sources = [] if prompt.out_of_scope else [sources_reply(prompt.hits)]
+    sources, offers = ([], []) if prompt.out_of_scope else ([sources_reply(prompt.hits)], offers)
     text = ""
     try:
         for text in answers(coach, prompt):
             yield [Reply(text), *sources]
+        if offers:
+            yield [Reply(text, options=offers), *sources]
     except Exception as exc:
         cut_off = isinstance(exc, CutOff) and exc.__cause__ is not None
         problem = Reply(f"⚠️ {describe_failure(exc.__cause__ if cut_off else exc, cut_off=cut_off)}", title=PROBLEM)
