@@ -372,3 +372,5 @@ def test_a_short_follow_up_that_points_back_is_searched_with_the_question_before
     assert [h.source for h in prompt.hits[:2]] == ["busy-mentor.md"] * 2, [h.label for h in prompt.hits]
     alone = coach.answerer.passages("what should I actually say to my mentor about our goals?", history=history)
     assert alone.question == "what should I actually say to my mentor about our goals?", "no pointing back"
+    standalone = coach.answerer.passages("is it rude to stop meeting with my mentor?", history=history)
+    assert standalone.question == "is it rude to stop meeting with my mentor?", "a dummy 'it' points nowhere"

@@ -55,14 +55,19 @@ def clean_question(text: str | None) -> str:
     return text
 
 
-_REFERS_BACK = re.compile(r"\b(?:her|him|them|they|she|he|it|that|this|those|these|there)\b", re.I)
-FOLLOW_UP_WORDS = 12
+# Someone named before ("what should I say to her?"); "it", "that" only in a very short question ("is that normal?"):
+# "is it rude to stop meeting my mentor?" stands on its own.
+_REFERS_BACK = re.compile(r"\b(?:her|him|them|his)\b", re.I)
+_REFERS_BACK_BRIEFLY = re.compile(r"\b(?:it|that|this|she|he|they)\b", re.I)
+FOLLOW_UP_WORDS, BRIEF_WORDS = 12, 6
 
 
 def with_context(question: str, history: Sequence[Exchange]) -> str:
     """What to search for: a short question that points back ("what should I say to her?") is searched together with
     the user's previous question, which says who "her" is; anything else as it stands."""
-    if len(question.split()) > FOLLOW_UP_WORDS or not _REFERS_BACK.search(question):
+    words = len(question.split())
+    points_back = _REFERS_BACK.search(question) or (words <= BRIEF_WORDS and _REFERS_BACK_BRIEFLY.search(question))
+    if words > FOLLOW_UP_WORDS or not points_back:
         return question
     previous = next((e.content for e in reversed(history) if e.role == "user" and not e.title), "")
     room = MAX_QUESTION_CHARS - len(question) - 1
