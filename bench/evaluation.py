@@ -42,12 +42,15 @@ def label(hit: Hit) -> str:
     return f"{hit.source}#{hit.section.split(' > ')[-1]}"
 
 
-def evaluate(retriever: Retriever, questions: list[Question], mode: Mode, depth: int = 10) -> Scores:
+def evaluate(
+    retriever: Retriever, questions: list[Question], mode: Mode, depth: int = 10, owner: str | None = None
+) -> Scores:
+    """Recall and MRR of `questions` in `mode`, searched as `owner` (their own documents beside the guidance)."""
     previous, retriever.mode = retriever.mode, mode
     try:
         ranks = []
         for question in questions:
-            labels = [label(h) for h in retriever.search(question.text, k=depth)]
+            labels = [label(h) for h in retriever.search(question.text, k=depth, owner=owner)]
             ranks.append(next((n for n, lab in enumerate(labels, 1) if lab in question.relevant), None))
     finally:
         retriever.mode = previous

@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     temperature: float = Field(default=0.3, ge=0.0, le=2.0, description="Sampling temperature.")
     retrieval_mode: Literal["dense", "bm25", "hybrid"] = Field(
         default="hybrid",
-        description="hybrid: passage vectors, everyday-phrasing vectors and BM25 fused by RRF (best measured); "
+        description="hybrid: passage vectors, everyday-phrasing vectors and BM25 fused by score (best measured); "
         "or one kind alone.",
     )
     top_k: int = Field(default=4, ge=1, le=20, description="Passages retrieved per question.")

@@ -11,7 +11,14 @@ import shutil
 
 import pytest
 
-from bench.documents_eval import COMMON_FILE, COMMON_HELD_OUT_FILE, compare, load_span_questions, upload_bench_documents
+from bench.documents_eval import (
+    COMMON_FILE,
+    COMMON_HELD_OUT_FILE,
+    OWNER,
+    compare,
+    load_span_questions,
+    upload_bench_documents,
+)
 from bench.evaluation import evaluate, load_questions
 from bench.scope import evaluation_questions_turned_away
 from coach.llm.fake import MockChatModel
@@ -19,9 +26,11 @@ from coach.service import build_coach
 from coach.settings import Settings
 from tests.conftest import KNOWLEDGE
 
-DOCUMENT_FLOOR = 0.68  # small-to-big recall@3 on the held-out (odd-line) questions: measured 0.70
-COMMON_FLOOR = 0.73  # hybrid recall@1: measured 0.75
-COMMON_HELD_OUT_FLOOR = 0.64  # hybrid recall@1 on the later, never-tuned set: measured 0.66
+DOCUMENT_FLOOR = 0.76  # small-to-big recall@3 on the held-out (odd-line) questions: measured 0.78
+COMMON_FLOOR = 0.85  # hybrid recall@1: measured 0.875
+COMMON_HELD_OUT_FLOOR = 0.71  # hybrid recall@1 on the later, never-tuned set: measured 0.73
+# The uploader's general questions still find the built-in section in the top 3 beside their own documents: 0.98.
+UPLOADER_COMMON_FLOOR = 0.95
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +66,11 @@ def test_the_held_out_common_questions_find_their_section_first(with_documents):
     scores = evaluate(with_documents.retriever, load_questions(COMMON_HELD_OUT_FILE), "hybrid")
     assert scores.questions >= 56
     assert scores.recall_at_1 >= COMMON_HELD_OUT_FLOOR, scores
+
+
+def test_the_uploaders_own_documents_do_not_push_the_guidance_out_of_general_answers(with_documents):
+    scores = evaluate(with_documents.retriever, load_questions(COMMON_FILE), "hybrid", owner=OWNER)
+    assert scores.recall_at_3 >= UPLOADER_COMMON_FLOOR, scores
 
 
 @pytest.mark.parametrize("path", [COMMON_FILE, COMMON_HELD_OUT_FILE], ids=["development", "held-out"])

@@ -111,6 +111,19 @@ def test_editing_a_file_reembeds_only_that_file(store_settings, open_index, smal
     assert hits and not any("fifteen" in h.text for h in hits)
 
 
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+def test_guidance_without_everyday_phrasings_is_searched_on_its_text(store_settings, open_index, small_knowledge, mode):
+    index = open_index(store_settings)
+    index.sync(small_knowledge)
+    retriever = Retriever(index, mode=mode)
+
+    hits = retriever.search("how often should we meet each month?", k=2)
+
+    assert hits[0].section.endswith("Checking the cadence"), [h.label for h in hits]
+    if mode != "bm25":
+        assert retriever.closeness("how often should we meet each month?").phrasing == 0.0
+
+
 def test_deleting_a_file_removes_its_chunks(store_settings, open_index, small_knowledge, embedder):
     index = open_index(store_settings)
     index.sync(small_knowledge)

@@ -1,4 +1,4 @@
-"""Find the guidance passages for a question: dense (Chroma) and lexical (BM25) legs fused by RRF."""
+"""Find the guidance passages for a question: dense (Chroma) and lexical (BM25) legs fused by score."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import math
 import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
-from itertools import zip_longest
 from typing import Literal
 
 import bm25s
@@ -14,21 +13,15 @@ import numpy as np
 import Stemmer
 
 from coach.guidance.expand import Groups, enclosing_sections, section_groups
+from coach.guidance.fusion import Ranked, Scores, fuse
 from coach.guidance.index import GuidanceIndex
 from coach.guidance.uploads import owner_name
 
 Mode = Literal["dense", "bm25", "hybrid"]
-# Lower than the 60 of Cormack et al. (2009), made for long TREC lists: with three legs of 20 candidates a small k
-# lets a passage ranked first by one leg count. Any k from 2 to 20 did as well or better than 60 on both the
-# development questions and the held-out ones (bench/retrieval_*.jsonl); 10 is in the middle of that range.
-RRF_K = 10
-CANDIDATES = 20
 # How long a search trusts its in-memory corpus before reading the collection's revision again (a store round
 # trip, about a quarter of a direct query's own cost on disk and more against a server). Another process's sync
 # shows within this; a sync through the same GuidanceIndex shows at once.
 FRESH_FOR_S = 1.0
-# Vectors fetched per passage wanted: room for a paragraph's sentence windows, or a section's many phrasings.
-ENTRIES_PER_PASSAGE = 6
 
 
 @dataclass(frozen=True)
@@ -59,9 +52,6 @@ class Hit:
         return f"**{' '.join(short.split())}**" if self.span else short
 
 
-Ranked = list[tuple[str, float]]  # (passage id, score), best first
-
-
 @dataclass(frozen=True)
 class Closeness:
     """How near a question comes in meaning (cosine) to the closest passage text and the closest everyday phrasing:
@@ -72,14 +62,24 @@ class Closeness:
 
 
 @dataclass(frozen=True)
+class _Vectors:
+    """One dense leg's stored vectors: row n belongs to the passage at `passage[n]` in the snapshot's order."""
+
+    matrix: np.ndarray
+    passage: np.ndarray
+    owner: np.ndarray
+
+
+@dataclass(frozen=True)
 class _Snapshot:
-    """The passages of one revision of the collection, with a BM25 index over them. Never changed once built:
-    a refresh swaps in a new snapshot, so a search running meanwhile keeps a consistent one."""
+    """The passages and vectors of one revision of the collection, with a BM25 index over them. Never changed once
+    built: a refresh swaps in a new snapshot, so a search running meanwhile keeps a consistent one."""
 
     revision: str | None = None
     passages: dict[str, Hit] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)  # passage ids in BM25's document order
-    vectors: int = 0  # stored entries: one per passage plus one per passage with everyday phrasings
+    # Per leg ("text": passages and their sentence windows; "asked": everyday phrasings), every stored vector.
+    dense: dict[str, _Vectors] = field(default_factory=dict)
     # The lexical leg reads a passage together with its everyday phrasings.
     searchable: list[str] = field(default_factory=list)
     # One BM25 index per set of owners searched together, built on first use: another user's documents must not
@@ -94,14 +94,31 @@ class _Snapshot:
         return {"", owner} if owner else {""}
 
 
-def _entries_of(meta: dict) -> int:
-    """How many vectors one passage has: its text, its phrasings together and apart, its sentence windows."""
-    return 1 + bool(meta.get("asked")) + int(meta.get("phrasings", 0) or 0) + int(meta.get("windows", 0) or 0)
+def _dense_legs_of(index: GuidanceIndex, position: dict[str, int]) -> dict[str, _Vectors]:
+    """Every stored vector of the revision, unit length, grouped by leg: scored exactly in memory, as the BM25 leg
+    is, because fusion scales each leg over every passage. One matrix product over the 1,400 vectors of the
+    built-in guidance and three documents takes well under a millisecond; asking Chroma for all of them took 12 ms a
+    search, 1.6× a plain query (bench/retrieval.py)."""
+    stored = index.collection.get(include=["embeddings", "metadatas"])
+    by_leg: dict[str, list[tuple[int, str, np.ndarray]]] = {"text": [], "asked": []}
+    for entry_id, vector, meta in zip(stored["ids"], stored["embeddings"], stored["metadatas"] or [], strict=True):
+        passage = position.get(entry_id.split("~", 1)[0])
+        view = str((meta or {}).get("view", "text"))
+        if passage is not None:  # an entry without its passage was written after the text was read: next time
+            by_leg["asked" if view == "asked" else "text"].append((passage, str(meta.get("owner", "")), vector))
+    legs = {}
+    for leg, rows in by_leg.items():
+        matrix = np.array([v for _, _, v in rows], dtype=np.float32) if rows else np.zeros((0, 0), np.float32)
+        matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+        legs[leg] = _Vectors(
+            matrix, np.array([n for n, _, _ in rows], dtype=np.int64), np.array([o for _, o, _ in rows], dtype=object)
+        )
+    return legs
 
 
 class _Corpus:
-    """Every passage in the collection held in memory, rebuilt when the collection's revision changes. Dense hits
-    are looked up here too, so a vector query fetches ids and distances only."""
+    """Every passage in the collection, and every vector, held in memory and rebuilt when the collection's revision
+    changes: Chroma keeps them (on disk or on a server) and a search scores them here, exactly."""
 
     def __init__(self, fresh_for: float) -> None:
         self._stemmer = Stemmer.Stemmer("english")
@@ -151,7 +168,7 @@ class _Corpus:
             revision=revision,
             passages=passages,
             order=ids,
-            vectors=sum(_entries_of(m) for m in metadatas),
+            dense=_dense_legs_of(index, {i: n for n, i in enumerate(ids)}),
             searchable=[f"{d}\n{m.get('asked', '')}" for d, m in zip(documents, metadatas, strict=True)],
             owners=np.array([str(m.get("owner", "")) for m in metadatas], dtype=object),
             meta=meta,
@@ -169,16 +186,15 @@ class _Corpus:
                 snapshot.lexical_indexes[owners] = (positions, bm25)
         return snapshot.lexical_indexes[owners]
 
-    def lexical(self, snapshot: _Snapshot, query: str, k: int, owner: str | None = None) -> Ranked:
+    def lexical(self, snapshot: _Snapshot, query: str, owner: str | None = None) -> Scores:
+        """The BM25 score of every passage `owner` may read that shares a word with `query`."""
         built = self._lexical_index(snapshot, frozenset(snapshot.allowed(owner))) if snapshot.order else None
-        if built is None:
-            return []
-        tokens = self.tokens([query])
-        if not tokens[0]:
-            return []
+        tokens = self.tokens([query])[0]
+        if built is None or not tokens:
+            return {}
         positions, bm25 = built
-        found, scores = bm25.retrieve(tokens, k=min(k, len(positions)), show_progress=False)
-        return [(snapshot.order[positions[i]], float(s)) for i, s in zip(found[0], scores[0], strict=True) if s > 0]
+        scores = bm25.get_scores(tokens)
+        return {snapshot.order[positions[n]]: float(s) for n, s in enumerate(scores) if s > 0}
 
 
 class Retriever:
@@ -208,66 +224,46 @@ class Retriever:
         snapshot = self._corpus.current(self.index)
         return [snapshot.passages[i] for i in snapshot.order]
 
-    def _query(self, embedding, n: int, where: dict) -> dict:
-        try:
-            return self.index.collection.query(
-                query_embeddings=embedding, n_results=n, include=["distances"], where=where
-            )
-        except Exception:  # rebuilt under a new id by another process since our last look: look it up again
-            self.index.metadata()  # raises a StoreError that says what to do when it is really gone
-            return self.index.collection.query(
-                query_embeddings=embedding, n_results=n, include=["distances"], where=where
-            )
-
-    def _dense_legs(self, snapshot: _Snapshot, query: str, k: int, owner: str | None) -> tuple[Ranked, Ranked]:
-        """Two vector queries: the passage-text leg (passages and their sentence windows) and the everyday-phrasing
-        ('asked') leg. Apart, because a section's dozen phrasing vectors would crowd the text out of one query."""
-        n = min(ENTRIES_PER_PASSAGE * k, snapshot.vectors)
-        if n == 0:
-            return [], []
-        # Ids and distances only: the passages' text and labels are in the snapshot already.
-        embedding = self.query_vector(query)
-        owners = {"owner": {"$in": sorted(snapshot.allowed(owner))}}
-        legs: tuple[Ranked, Ranked] = ([], [])
-        for leg, views in zip(legs, (["text", "window"], ["asked"]), strict=True):
-            found = self._query(embedding, n, {"$and": [owners, {"view": {"$in": views}}]})
-            for entry_id, distance in zip(found["ids"][0], found["distances"][0], strict=True):
-                passage_id = entry_id.split("~", 1)[0]
-                # A passage written after the snapshot is skipped (the next search finds it); one passage ranks once
-                # per leg, at its best-scoring vector.
-                if passage_id in snapshot.passages and all(passage_id != seen for seen, _ in leg):
-                    leg.append((passage_id, 1 - distance))
-        best = Closeness(legs[0][0][1] if legs[0] else 0.0, legs[1][0][1] if legs[1] else 0.0)
-        self._last_closeness = ((query, owner), best)
-        return legs[0][:k], legs[1][:k]
+    def _dense_legs(self, snapshot: _Snapshot, query: str, owner: str | None) -> tuple[Scores, Scores]:
+        """The passage-text leg (passages and their sentence windows) and the everyday-phrasing ('asked') leg, each
+        passage at its best cosine. Apart, because a section's dozen phrasings would crowd its text out of one leg."""
+        if not snapshot.order:
+            return {}, {}
+        query_vector = np.asarray(self.query_vector(query)[0], dtype=np.float32)
+        query_vector /= max(float(np.linalg.norm(query_vector)), 1e-12)
+        allowed = sorted(snapshot.allowed(owner))
+        legs: list[Scores] = []
+        for name in ("text", "asked"):
+            vectors = snapshot.dense[name]
+            if not len(vectors.passage):  # guidance without everyday phrasings has no second leg
+                legs.append({})
+                continue
+            rows = np.isin(vectors.owner, allowed)
+            best = np.full(len(snapshot.order), -np.inf, dtype=np.float32)
+            np.maximum.at(best, vectors.passage[rows], vectors.matrix[rows] @ query_vector)
+            legs.append({snapshot.order[n]: float(best[n]) for n in np.flatnonzero(np.isfinite(best))})
+        text, phrasing = legs
+        best_of = Closeness(max(text.values(), default=0.0), max(phrasing.values(), default=0.0))
+        self._last_closeness = ((query, owner), best_of)
+        return text, phrasing
 
     def closeness(self, query: str, owner: str | None = None) -> Closeness | None:
-        """How near `query` comes to anything `owner` may read: from the last search when it was this one, so no
-        store round trip is repeated. None in BM25 mode, which has no vectors."""
+        """How near `query` comes to anything `owner` may read: from the last search when it was this one, so it is
+        not scored twice. None in BM25 mode, which has no vectors."""
         if self.mode == "bm25" or not query.strip():
             return None
         owner = owner_name(owner) if owner and owner.strip() else None
         last = self._last_closeness
         if last is None or last[0] != (query, owner):
-            self._dense_legs(self._corpus.current(self.index), query, 1, owner)
+            self._dense_legs(self._corpus.current(self.index), query, owner)
             last = self._last_closeness
         return last[1] if last and last[0] == (query, owner) else None
 
-    def _hits(self, snapshot: _Snapshot, ranked: Ranked, k: int, owner: str | None = None) -> list[Hit]:
-        """The top `k` passages of `ranked`. With an `owner` who has documents among the candidates, their documents
-        and the shared guidance take turns, theirs first when their best passage ranks within the top `k` anyway: a
-        document the user chose (their organisation's handbook) answers its own rules better than general advice,
-        and the general advice keeps every other place. On the blind documents' development half this took recall@3
-        from 0.61 to 0.69, while the uploader's common questions keep recall@3 0.84 (0.875 without documents);
-        always theirs first gave 0.72 on the documents but cut the uploader's common questions to 0.72
-        (docs/benchmarks.md)."""
-        if owner and any(snapshot.meta[i].get("owner") == owner for i, _ in ranked):
-            own = [r for r in ranked if snapshot.meta[r[0]].get("owner") == owner]
-            shared = [r for r in ranked if snapshot.meta[r[0]].get("owner") != owner]
-            first, second = (own, shared) if ranked.index(own[0]) < k else (shared, own)
-            lists = [self._hits(snapshot, first, k), self._hits(snapshot, second, k)]
-            merged = [h for pair in zip_longest(*lists) for h in pair if h is not None]
-            return merged[:k]
+    def _hits(self, snapshot: _Snapshot, ranked: Ranked, k: int) -> list[Hit]:
+        """The top `k` passages of `ranked`, a document's paragraphs inside their sections (small-to-big). The user's
+        own documents and the shared guidance rank on one scale. Taking turns, as with rank fusion, cost the uploader's
+        common questions recall@3 0.98 → 0.91 and gained nothing overall on their documents once fusion was by score
+        (development 0.77 → 0.81, held-out 0.78 → 0.75)."""
         if self.expand:
             return enclosing_sections(snapshot.passages, snapshot.meta, snapshot.groups, ranked, k)
         return [replace(snapshot.passages[i], score=score) for i, score in ranked[:k]]
@@ -279,16 +275,9 @@ class Retriever:
             return []
         owner = owner_name(owner) if owner and owner.strip() else None
         snapshot = self._corpus.current(self.index)
-        # Several paragraphs of one section collapse into one hit when expanded: look a little deeper.
-        depth = 3 * k if self.expand else k
         if self.mode == "bm25":
-            return self._hits(snapshot, self._corpus.lexical(snapshot, query, depth, owner), k, owner)
-        dense = self._dense_legs(snapshot, query, max(depth, CANDIDATES) if self.mode == "dense" else CANDIDATES, owner)
-        # Dense alone fuses its two legs by rank too: a single phrasing's cosine is not on the scale of a passage's.
-        legs = dense if self.mode == "dense" else (*dense, self._corpus.lexical(snapshot, query, CANDIDATES, owner))
-        fused: dict[str, float] = {}
-        for leg in legs:
-            for rank, (passage_id, _) in enumerate(leg):
-                fused[passage_id] = fused.get(passage_id, 0.0) + 1.0 / (RRF_K + rank + 1)
-        best_ids = sorted(fused, key=fused.__getitem__, reverse=True)
-        return self._hits(snapshot, [(i, round(fused[i], 6)) for i in best_ids], k, owner)
+            words = self._corpus.lexical(snapshot, query, owner)
+            return self._hits(snapshot, sorted(words.items(), key=lambda pair: (-pair[1], pair[0])), k)
+        text, phrasing = self._dense_legs(snapshot, query, owner)
+        words = self._corpus.lexical(snapshot, query, owner) if self.mode == "hybrid" else None
+        return self._hits(snapshot, fuse(text, phrasing, words), k)
