@@ -7,7 +7,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from coach.guidance.retrieval import Hit, Ranked
+    from coach.guidance.fusion import Ranked
+    from coach.guidance.retrieval import Hit
 
 # About 400 MiniLM tokens: four expanded hits still leave most of a 4k context for the conversation and answer.
 SECTION_CHARS = 1800

@@ -39,7 +39,12 @@ def fuse(text: Scores, phrasing: Scores, lexical: Scores | None = None) -> Ranke
     by_text, by_phrasing = scaled(text), scaled(phrasing)
     by_words = scaled(lexical, floor=0.0) if lexical else {}
     fused = {
-        i: by_text.get(i, 0.0) + by_phrasing.get(i, by_text.get(i, 0.0)) + by_words.get(i, 0.0)
+        i: round(by_text.get(i, 0.0) + by_phrasing.get(i, by_text.get(i, 0.0)) + by_words.get(i, 0.0), 6)
         for i in by_text.keys() | by_phrasing.keys() | by_words.keys()
     }
-    return sorted(((i, round(s, 6)) for i, s in fused.items()), key=lambda pair: (-pair[1], pair[0]))
+    return best_first(fused)
+
+
+def best_first(scores: Scores) -> Ranked:
+    """`scores` as a ranking, best first; equal scores in id order, so a search always returns the same list."""
+    return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))

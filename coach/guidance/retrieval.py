@@ -13,7 +13,7 @@ import numpy as np
 import Stemmer
 
 from coach.guidance.expand import Groups, enclosing_sections, section_groups
-from coach.guidance.fusion import Ranked, Scores, fuse
+from coach.guidance.fusion import Ranked, Scores, best_first, fuse
 from coach.guidance.index import GuidanceIndex
 from coach.guidance.uploads import owner_name
 
@@ -55,7 +55,7 @@ class Hit:
 @dataclass(frozen=True)
 class Closeness:
     """How near a question comes in meaning (cosine) to the closest passage text and the closest everyday phrasing:
-    on the scale every collection shares, unlike the fused rank scores."""
+    on the scale every collection shares, unlike the fused scores."""
 
     text: float
     phrasing: float
@@ -94,18 +94,18 @@ class _Snapshot:
         return {"", owner} if owner else {""}
 
 
-def _dense_legs_of(index: GuidanceIndex, position: dict[str, int]) -> dict[str, _Vectors]:
+def _dense_legs_of(stored: dict, position: dict[str, int]) -> dict[str, _Vectors]:
     """Every stored vector of the revision, unit length, grouped by leg: scored exactly in memory, as the BM25 leg
     is, because fusion scales each leg over every passage. One matrix product over the 1,400 vectors of the
     built-in guidance and three documents takes well under a millisecond; asking Chroma for all of them took 12 ms a
     search, 1.6× a plain query (bench/retrieval.py)."""
-    stored = index.collection.get(include=["embeddings", "metadatas"])
     by_leg: dict[str, list[tuple[int, str, np.ndarray]]] = {"text": [], "asked": []}
-    for entry_id, vector, meta in zip(stored["ids"], stored["embeddings"], stored["metadatas"] or [], strict=True):
+    for entry_id, vector, meta in zip(stored["ids"], stored["embeddings"], stored["metadatas"], strict=True):
         passage = position.get(entry_id.split("~", 1)[0])
-        view = str((meta or {}).get("view", "text"))
-        if passage is not None:  # an entry without its passage was written after the text was read: next time
-            by_leg["asked" if view == "asked" else "text"].append((passage, str(meta.get("owner", "")), vector))
+        if passage is not None:  # a vector whose passage text is missing cannot be shown: skipped
+            by_leg["asked" if meta.get("view") == "asked" else "text"].append(
+                (passage, str(meta.get("owner", "")), vector)
+            )
     legs = {}
     for leg, rows in by_leg.items():
         matrix = np.array([v for _, _, v in rows], dtype=np.float32) if rows else np.zeros((0, 0), np.float32)
@@ -147,10 +147,13 @@ class _Corpus:
             return self._snapshot
 
     def _build(self, index: GuidanceIndex, revision: str) -> _Snapshot:
-        stored = index.collection.get(include=["documents", "metadatas"], where={"view": "text"})
-        documents = list(stored["documents"] or [])
-        metadatas = list(stored["metadatas"] or [])
-        ids = list(stored["ids"])
+        # One read of every entry: the passages (their "text" entries) and all vectors come from the same revision.
+        stored = index.collection.get(include=["documents", "embeddings", "metadatas"])
+        stored["metadatas"] = [m or {} for m in stored["metadatas"] or []]
+        texts = [n for n, m in enumerate(stored["metadatas"]) if m.get("view") == "text"]
+        ids = [stored["ids"][n] for n in texts]
+        documents = [stored["documents"][n] for n in texts]
+        metadatas = [stored["metadatas"][n] for n in texts]
         passages = {
             i: Hit(
                 id=i,
@@ -168,7 +171,7 @@ class _Corpus:
             revision=revision,
             passages=passages,
             order=ids,
-            dense=_dense_legs_of(index, {i: n for n, i in enumerate(ids)}),
+            dense=_dense_legs_of(stored, {i: n for n, i in enumerate(ids)}),
             searchable=[f"{d}\n{m.get('asked', '')}" for d, m in zip(documents, metadatas, strict=True)],
             owners=np.array([str(m.get("owner", "")) for m in metadatas], dtype=object),
             meta=meta,
@@ -276,8 +279,7 @@ class Retriever:
         owner = owner_name(owner) if owner and owner.strip() else None
         snapshot = self._corpus.current(self.index)
         if self.mode == "bm25":
-            words = self._corpus.lexical(snapshot, query, owner)
-            return self._hits(snapshot, sorted(words.items(), key=lambda pair: (-pair[1], pair[0])), k)
+            return self._hits(snapshot, best_first(self._corpus.lexical(snapshot, query, owner)), k)
         text, phrasing = self._dense_legs(snapshot, query, owner)
         words = self._corpus.lexical(snapshot, query, owner) if self.mode == "hybrid" else None
         return self._hits(snapshot, fuse(text, phrasing, words), k)

@@ -50,7 +50,6 @@ _MODAL = (
 _TASK = r"(?:\[ \]\s*|todo:?\s*|action:?\s*|next:?\s*)"
 _LEAD = r"^(?:[-*•]\s*)?(?:(?:and|then|so|also|plus),?\s+)?"
 _DECISION = re.compile(rf"{_LEAD}(?:we )?(?:agreed|decided|decision:?)\s*(?:to|that|on)?\s*(?P<text>.+)$", re.I)
-_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 GROUNDED = 0.6  # of an item's content words, the share a sentence of the notes must contain for it to be kept
 
 
@@ -58,13 +57,6 @@ def _action(mentor_name: str) -> re.Pattern[str]:
     names = "|".join(re.escape(n) for n in {mentor_name.strip(), mentor_name.strip().split(" ")[0]} if len(n) > 1)
     subject = rf"(?:she|he|they|my mentor|the mentor|mentor{'|' + names if names else ''})"
     return re.compile(rf"{_LEAD}(?:{_TASK}|i{_MODAL}\s+|(?P<mentor>{subject}{_MODAL})\s+)(?P<text>.+)$", re.IGNORECASE)
-
-
-def _due(sentence: str, today: date | None) -> date | None:
-    """The due date a sentence gives: an ISO date, or words such as "by Friday" counted from the meeting's day."""
-    if iso := _DATE.search(sentence):
-        return date.fromisoformat(iso.group(1))
-    return day_named(sentence, today)
 
 
 def rule_based(notes: str, mentor_name: str = "", today: date | None = None) -> Debrief:
@@ -77,7 +69,7 @@ def rule_based(notes: str, mentor_name: str = "", today: date | None = None) -> 
         elif match := action.match(sentence):
             text = match.group("text").strip().rstrip(".")
             owner = "mentor" if match.group("mentor") else "me"
-            items.append(ExtractedItem(text=text[:300], owner=owner, due=_due(sentence, today)))
+            items.append(ExtractedItem(text=text[:300], owner=owner, due=day_named(sentence, today)))
     return Debrief(action_items=items[:30], decisions=decisions[:20], extracted_by="rules")
 
 
@@ -94,7 +86,7 @@ def _grounded(found: Debrief, notes: str, today: date | None) -> Debrief:
     """Only what the notes say, with the due date code reads from the sentence each item came from."""
     sentences = split_text(notes)
     items = [
-        item.model_copy(update={"due": _due(source, today)})
+        item.model_copy(update={"due": day_named(source, today)})
         for item in found.action_items
         if (source := _source_sentence(item.text, sentences))
     ]
