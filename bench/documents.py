@@ -13,9 +13,12 @@ from bench.documents_eval import (
     COMMON_FILE,
     COMMON_HELD_OUT_FILE,
     DOCUMENTS,
+    MORE_SETS,
     OWNER,
     compare,
+    load_set_questions,
     load_span_questions,
+    recall_and_pages,
     upload_bench_documents,
 )
 from bench.evaluation import evaluate, load_questions
@@ -55,6 +58,14 @@ def main(data: Path) -> None:
     for part in ("development", "held-out"):
         scores = compare(coach.retriever, load_span_questions(part))
         print(f"documents {part} recall@3 (owner {OWNER}, beside the built-in guidance):", scores)
+    for name, folder in MORE_SETS.items():
+        upload_bench_documents(coach.index, data, folder, owner=name)
+        retriever, questions = coach.retriever, load_set_questions(folder)
+        for mode, expand in (("dense", False), ("bm25", False), ("hybrid", False), ("hybrid", True)):
+            retriever.mode, retriever.expand = mode, expand
+            recall, on_page = recall_and_pages(retriever, questions, owner=name)
+            print(f"{name} {mode}{' small-to-big' * expand}: recall@3 {recall:.3f} (PDF page right {on_page:.2f})")
+    coach.retriever.mode, coach.retriever.expand = "hybrid", True
     for name, path in (("common questions", COMMON_FILE), ("common questions, held out", COMMON_HELD_OUT_FILE)):
         for mode in ("dense", "bm25", "hybrid"):
             s = evaluate(coach.retriever, load_questions(path), mode)

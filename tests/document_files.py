@@ -6,14 +6,16 @@ import io
 from pathlib import Path
 
 
-def text_pdf(pages: list[list[str]]) -> bytes:
-    """A valid PDF whose pages carry the given lines as real text (Helvetica), one line under another."""
+def text_pdf(pages: list[list[str]], landscape: bool = False) -> bytes:
+    """A valid PDF whose pages carry the given lines as real text (Helvetica), one line under another; A4, portrait
+    or (for slides) landscape."""
+    box = b"[0 0 842 595]" if landscape else b"[0 0 612 842]"
     objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]  # the page tree is filled in below
     font = 3
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     kids = []
     for lines in pages:
-        ops = ["BT /F1 11 Tf 14 TL 50 780 Td"]
+        ops = [f"BT /F1 11 Tf 14 TL 50 {550 if landscape else 780} Td"]
         for line in lines:
             escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
             ops.append(f"({escaped}) Tj T*")
@@ -22,8 +24,8 @@ def text_pdf(pages: list[list[str]]) -> bytes:
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
         content = len(objects)
         objects.append(
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 842] /Contents %d 0 R "
-            b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (content, font)
+            b"<< /Type /Page /Parent 2 0 R /MediaBox %s /Contents %d 0 R "
+            b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (box, content, font)
         )
         kids.append(len(objects))
     objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coach.guidance.fusion import fuse, scaled
+from coach.guidance.fusion import OWN_DOCUMENT_LEAD, fuse, lead, scaled
 
 
 def test_scaling_maps_the_best_to_one_and_the_lowest_to_zero():
@@ -46,3 +46,11 @@ def test_words_alone_can_bring_a_passage_in():
 
 def test_equal_scores_rank_in_a_stable_order():
     assert [i for i, _ in fuse({"b": 0.5, "a": 0.5}, {})] == ["a", "b"]
+
+
+def test_a_users_own_passages_lead_by_a_small_fixed_margin():
+    ranked = [("guide", 2.0), ("mine", 1.9), ("far", 1.0)]
+    assert [i for i, _ in lead(ranked, {"mine"})] == ["mine", "guide", "far"]  # 1.9 + 0.15 passes 2.0
+    assert [i for i, _ in lead(ranked, {"far"})] == ["guide", "mine", "far"]  # far behind stays behind
+    assert dict(lead(ranked, {"mine"}))["mine"] == pytest.approx(1.9 + OWN_DOCUMENT_LEAD)
+    assert lead(ranked, set()) == ranked

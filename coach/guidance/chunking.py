@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
 
+from coach.guidance.formats import markdown_blocks
 from coach.guidance.references import citations, for_section
 from coach.guidance.sources import SourceFile
 
@@ -19,6 +20,7 @@ OVERLAP_TOKENS = 24
 MAX_HEADING_CHARS = 200  # a heading path this long is still well under the budget
 _COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
 _ASKED = re.compile(r"^\s*asked:\s*", re.IGNORECASE)
+_ASKED_COMMENT = re.compile(r"<!--\s*asked:", re.IGNORECASE)
 
 
 def _split_comments(body: str) -> tuple[str, str]:
@@ -157,6 +159,10 @@ def chunk_file(file: SourceFile, count_tokens: Callable[[str], int], owner: str 
     """Chunks of one file, in reading order; every chunk's text fits TOKEN_BUDGET tokens."""
     if file.blocks:
         return document_chunks(file, count_tokens, owner)
+    if owner and not _ASKED_COMMENT.search(file.text):
+        # A user's own Markdown (a wiki page, notes) was not written for this app: it is searched by paragraph,
+        # like their PDFs. Guidance written for the app has everyday phrasings and is searched by its sections.
+        return document_chunks(replace(file, blocks=tuple(markdown_blocks(file.text))), count_tokens, owner)
     chunks: list[Chunk] = []
     for section, raw_body in _sections(file):
         body, asked = _split_comments(raw_body)

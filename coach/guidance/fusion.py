@@ -45,6 +45,21 @@ def fuse(text: Scores, phrasing: Scores, lexical: Scores | None = None) -> Ranke
     return best_first(fused)
 
 
+# How far a user's own document leads the built-in guidance at an equal fused score (out of 3). Someone who uploaded
+# their programme's handbook wants its rule before general advice when both answer: on three sets of documents
+# nobody designed for, recall@3 rose 0.77 → 0.83, 0.72 → 0.78 and 0.72 → 0.75 (docs/benchmarks.md), while their
+# general questions kept the built-in section in the top 3 (0.98 and 0.93, unchanged). At 0.2 and above that began
+# to slip.
+OWN_DOCUMENT_LEAD = 0.15
+
+
+def lead(ranked: Ranked, favoured: set[str], by: float = OWN_DOCUMENT_LEAD) -> Ranked:
+    """`ranked` with the `favoured` passages' scores raised `by`, best first again."""
+    if not favoured:
+        return ranked
+    return best_first({i: round(s + by, 6) if i in favoured else s for i, s in ranked})
+
+
 def best_first(scores: Scores) -> Ranked:
     """`scores` as a ranking, best first; equal scores in id order, so a search always returns the same list."""
     return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))

@@ -38,6 +38,8 @@ def heading_level(line: str) -> int:
     line = line.strip()
     if not line or len(line) > MAX_HEADING_CHARS or line[-1] in ".,;:" or _BULLET.match(line) or "|" in line:
         return 0
+    if line[0].islower():  # the wrapped end of a sentence ("act on?"), never a heading
+        return 0
     words = _WORD.findall(line)
     if not words or len(line.split()) > MAX_HEADING_WORDS:
         return 0
@@ -52,13 +54,38 @@ def heading_level(line: str) -> int:
     return 0
 
 
+_UNDERLINE = re.compile(r"^(=+|-+)$")  # a setext heading's underline: "Title" over "=====" or "-----"
+
+
+def _leading_heading(paragraph: str) -> tuple[str, int, str] | None:
+    """(heading, level, rest) when a paragraph opens with a heading line set on top of its text: underlined with
+    = or -, or in ALL CAPS. Level 2 either way: documents mix the styles for headings of one rank."""
+    first, _, rest = paragraph.partition("\n")
+    second, _, after = rest.partition("\n")
+    if second.strip() and _UNDERLINE.match(second.strip()) and len(second.strip()) >= 3 and first.strip():
+        return first.strip(), 2, after.strip()
+    words = _WORD.findall(first)
+    caps = words and "".join(words).isupper() and len("".join(words)) > 2
+    if rest.strip() and caps and heading_level(first):
+        return first.strip(), 2, rest.strip()
+    return None
+
+
 def text_blocks(text: str) -> list[Block]:
     """Blocks of a plain-text document: paragraphs at blank lines; a short standalone line that looks like a
-    heading is one. A heading line at the very top is the document's title (level 1)."""
+    heading is one, as is an underlined or ALL CAPS line on top of a paragraph. A heading at the very top is the
+    document's title (level 1)."""
     blocks: list[Block] = []
     for paragraph in re.split(r"\n\s*\n", text):
         paragraph = paragraph.strip()
         if not paragraph:
+            continue
+        leading = _leading_heading(paragraph) if "\n" in paragraph else None
+        if leading:
+            heading, level, paragraph = leading
+            blocks.append(Block(heading, 1 if not blocks else level))
+            if paragraph:
+                blocks.append(Block(paragraph))
             continue
         level = heading_level(paragraph) if "\n" not in paragraph else 0
         if level and not blocks:
@@ -67,38 +94,78 @@ def text_blocks(text: str) -> list[Block]:
     return blocks
 
 
+EDGE_LINES = 4  # how far into a page's top and bottom a running header or a wrapped footer reaches
+
+
+def _shape(line: str) -> str:
+    return re.sub(r"\d+", "#", line.strip())
+
+
 def _running_lines(pages: list[list[str]]) -> set[str]:
-    """Lines repeated at the top or bottom of most pages (running headers, "Page 3 of 12" footers)."""
+    """The shapes of lines repeated at the top or bottom of most pages (running headers, "Page 3 of 12" footers,
+    a footer notice wrapped over several lines)."""
     if len(pages) < 3:
         return set()
     shape = Counter()
     for lines in pages:
-        edges = {re.sub(r"\d+", "#", line.strip()) for line in lines[:2] + lines[-2:] if line.strip()}
-        shape.update(edges)
+        shape.update({_shape(line) for line in _edges(lines) if line.strip()})
     return {s for s, n in shape.items() if n >= max(3, len(pages) // 2)}
 
 
-def page_blocks(pages: list[str]) -> list[Block]:
+def _edges(lines: list[str]) -> list[str]:
+    return lines[:EDGE_LINES] + lines[max(EDGE_LINES, len(lines) - EDGE_LINES) :]
+
+
+def _body_width(pages: list[list[str]]) -> int:
+    """The length of a full line of body text: a high percentile, so one long table row does not set it."""
+    lengths = sorted(len(line.strip()) for lines in pages for line in lines if line.strip())
+    return lengths[int(0.9 * (len(lengths) - 1))] if lengths else 80
+
+
+# A line that ends in a word's hyphen ("e-", "FIN-") broke a hyphenated word, not a sentence at a dash (" -").
+_BROKEN_AT_HYPHEN = re.compile(r"[A-Za-z]-$")
+
+
+def _join_lines(lines: list[str]) -> str:
+    """A paragraph's wrapped lines as one: a word broken after its hyphen ("e-" / "learning", "FIN-" / "POL-010")
+    is joined whole."""
+    text = lines[0]
+    for line in lines[1:]:
+        text += line if _BROKEN_AT_HYPHEN.search(text) and line[:1].isalnum() else " " + line
+    return text.strip()
+
+
+def page_blocks(pages: list[str], slides: bool = False) -> list[Block]:
     """Blocks of a PDF's pages: running headers and footers dropped, wrapped lines joined into paragraphs, numbered
-    or title-like short lines taken as headings. A paragraph keeps the page it starts on."""
+    or title-like short lines taken as headings. A paragraph keeps the page it starts on. In a document's pages a
+    paragraph runs on over a page break; in `slides` each page ends its own, and a slide's first line is its
+    title."""
     split = [[line.rstrip() for line in page.splitlines()] for page in pages]
     running = _running_lines(split)
-    width = max((len(line) for lines in split for line in lines), default=80)
+    width = _body_width(split)
     blocks: list[Block] = []
     current: list[str] = []
     start_page = 1
 
     def close() -> None:
         if current:
-            blocks.append(Block(" ".join(current).strip(), 0, start_page))
+            blocks.append(Block(_join_lines(current), 0, start_page))
             current.clear()
 
     for page_no, lines in enumerate(split, 1):
-        for line in lines:
+        if slides:
+            close()
+        titled = not slides
+        edge = set(range(EDGE_LINES)) | set(range(max(EDGE_LINES, len(lines) - EDGE_LINES), len(lines)))
+        for number, line in enumerate(lines):
             stripped = line.strip()
-            if not stripped or _PAGE_NUMBER.match(stripped) or re.sub(r"\d+", "#", stripped) in running:
+            if not stripped or (number in edge and (_PAGE_NUMBER.match(stripped) or _shape(stripped) in running)):
                 continue
             level = heading_level(stripped) if len(stripped) < 0.8 * width else 0
+            if not titled:
+                titled = True
+                short = len(stripped.split()) <= MAX_HEADING_WORDS and stripped[-1] not in ".,;"
+                level = level or (2 if short else 0)
             if level:
                 close()
                 blocks.append(Block(stripped, level, page_no))

@@ -13,7 +13,7 @@ import numpy as np
 import Stemmer
 
 from coach.guidance.expand import Groups, enclosing_sections, section_groups
-from coach.guidance.fusion import Ranked, Scores, best_first, fuse
+from coach.guidance.fusion import Ranked, Scores, best_first, fuse, lead
 from coach.guidance.index import GuidanceIndex
 from coach.guidance.uploads import owner_name
 
@@ -282,4 +282,6 @@ class Retriever:
             return self._hits(snapshot, best_first(self._corpus.lexical(snapshot, query, owner)), k)
         text, phrasing = self._dense_legs(snapshot, query, owner)
         words = self._corpus.lexical(snapshot, query, owner) if self.mode == "hybrid" else None
-        return self._hits(snapshot, fuse(text, phrasing, words), k)
+        ranked = fuse(text, phrasing, words)
+        own = {i for i, _ in ranked if snapshot.meta[i].get("owner")} if owner else set()
+        return self._hits(snapshot, lead(ranked, own), k)
