@@ -116,13 +116,24 @@ def _pick(pool: list[_Candidate], chosen: list[_Candidate], floor: float) -> _Ca
     return best
 
 
-def compose(query: np.ndarray, passages: Sequence[PassageSentences], question: str = "") -> Composed:
-    """The answer from `passages` (in the retriever's order) to `question`, whose unit vector is `query`."""
+def _is_own(own: Sequence[bool], source: int) -> bool:
+    return source <= len(own) and own[source - 1]
+
+
+def compose(
+    query: np.ndarray, passages: Sequence[PassageSentences], question: str = "", own: Sequence[bool] = ()
+) -> Composed:
+    """The answer from `passages` (in the retriever's order) to `question`, whose unit vector is `query`. `own[n]`
+    is true when passage n + 1 is from the user's own documents."""
     candidates = _candidates(np.asarray(query, dtype=np.float32), passages)
     plain = [c for c in candidates if not c.sentence.sample]
     if not plain:
         return Composed(None, (), None)
     leads = [c for c in plain if c.sentence.lead] or plain
+    # The user's own document ranked first: its opening is the gist, not general advice beside it (their handbook's
+    # "every two weeks", where the guidance says monthly is common).
+    if _is_own(own, 1):
+        leads = [c for c in leads if c.source == 1] or leads
     crosses_a_line = bool(CROSSES_A_LINE.search(question))
     if crosses_a_line:
         leads = [c for c in plain if WHERE_TO_TAKE_IT.search(c.sentence.text)] or leads
@@ -143,6 +154,10 @@ def compose(query: np.ndarray, passages: Sequence[PassageSentences], question: s
         chosen.append(nxt)
     # Sample wording is for ordinary friction: none is offered for words to say about behaviour that crosses a line.
     samples = [c for c in candidates if c.sentence.sample and c.relevance >= top - SAMPLE_REACH and not crosses_a_line]
+    # When the gist is the user's own programme's rule, general wording could contradict it ("Could we meet monthly?"
+    # beside a handbook that says every two weeks): only their own documents may then give the words to say.
+    if _is_own(own, gist.source):
+        samples = [c for c in samples if _is_own(own, c.source)]
     say = max(samples, key=lambda c: c.relevance, default=None)
     return Composed(
         gist=Point(gist.sentence.text, gist.source),

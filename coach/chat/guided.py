@@ -97,7 +97,7 @@ def answers(coach: Coach, prompt: GroundedPrompt) -> Iterator[str]:
     texts = [h.text for h in prompt.hits]
     passages = coach.sentences.of(texts)
     query = np.asarray(coach.retriever.query_vector(prompt.question)[0]) if prompt.hits else np.zeros(384)
-    composed = compose(query, passages, prompt.question).markdown()
+    composed = compose(query, passages, prompt.question, own=[bool(h.owner) for h in prompt.hits]).markdown()
     yield composed
     if not writes_answers(coach) or not prompt.hits or not prompt.messages:
         return  # the built-in model's words are never shown: the guidance's own are

@@ -36,6 +36,7 @@ class Hit:
     references: str = ""  # citations of the sources behind this passage's claims, one a line
     page: int = 0  # the PDF page the matched text starts on; 0 when the document has no pages
     span: str = ""  # the paragraph that matched, when `text` is the larger section around it (small-to-big)
+    owner: str = ""  # the user whose own document this is; "" for the shared guidance
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -163,6 +164,7 @@ class _Corpus:
                 score=0.0,
                 page=int(m.get("page", 0) or 0),
                 references=str(m.get("references", "")),
+                owner=str(m.get("owner", "")),
             )
             for i, d, m in zip(ids, documents, metadatas, strict=True)
         }
@@ -283,5 +285,5 @@ class Retriever:
         text, phrasing = self._dense_legs(snapshot, query, owner)
         words = self._corpus.lexical(snapshot, query, owner) if self.mode == "hybrid" else None
         ranked = fuse(text, phrasing, words)
-        own = {i for i, _ in ranked if snapshot.meta[i].get("owner")} if owner else set()
+        own = {i for i, _ in ranked if snapshot.passages[i].owner} if owner else set()
         return self._hits(snapshot, lead(ranked, own), k)

@@ -67,6 +67,9 @@ def new_fence_id() -> str:
     return secrets.token_hex(4)
 
 
+OWN_DOCUMENT = " (the person's own document)"
+
+
 def fence_passages(hits: Sequence[Hit], fence_id: str) -> str:
     """Retrieved passages as numbered, fenced reference blocks (data, never instructions)."""
     if not hits:
@@ -74,6 +77,6 @@ def fence_passages(hits: Sequence[Hit], fence_id: str) -> str:
     blocks = []
     for number, hit in enumerate(hits, start=1):
         body = _MARKER.sub("··", defang_template_tokens(hit.text))
-        label = _MARKER.sub("··", defang_template_tokens(hit.label))
+        label = _MARKER.sub("··", defang_template_tokens(hit.label)) + (OWN_DOCUMENT if hit.owner else "")
         blocks.append(f"<<<REFERENCE {fence_id} [{number}] {label}>>>\n{body}\n<<<END REFERENCE {fence_id}>>>")
     return "\n\n".join(blocks)
