@@ -84,6 +84,15 @@ def indexed_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data
 
 
+@pytest.fixture(scope="module")
+def copied_coach(indexed_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Coach:
+    """A coach (fake model) over its own copy of the indexed store, for a module that adds documents to it."""
+    data = tmp_path_factory.mktemp("copied")
+    shutil.copytree(indexed_store / "chroma", data / "chroma")
+    settings = Settings(data_dir=data, knowledge_dir=KNOWLEDGE, provider="fake", _env_file=None)
+    return build_coach(settings, MockChatModel())
+
+
 @pytest.fixture
 def make_coach(indexed_store: Path):
     """A coach over the shared indexed store with the given chat model."""

@@ -7,8 +7,6 @@ neither is reached yet (docs/benchmarks.md), so these floors sit just under the 
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from bench.documents_eval import (
@@ -24,10 +22,6 @@ from bench.documents_eval import (
 )
 from bench.evaluation import evaluate, load_questions
 from bench.scope import evaluation_questions_turned_away
-from coach.llm.fake import MockChatModel
-from coach.service import build_coach
-from coach.settings import Settings
-from tests.conftest import KNOWLEDGE
 
 DOCUMENT_FLOOR = 0.76  # small-to-big recall@3 on the held-out (odd-line) questions: measured 0.78
 COMMON_FLOOR = 0.85  # hybrid recall@1: measured 0.875
@@ -40,16 +34,12 @@ MORE_SETS_FLOORS = {"documents2": (0.75, 1.0), "documents3": (0.72, 1.0), "docum
 
 
 @pytest.fixture(scope="module")
-def with_documents(indexed_store, tmp_path_factory):
-    data = tmp_path_factory.mktemp("documents")
-    shutil.copytree(indexed_store / "chroma", data / "chroma")
-    coach = build_coach(
-        Settings(data_dir=data, knowledge_dir=KNOWLEDGE, provider="fake", _env_file=None), MockChatModel()
-    )
-    upload_bench_documents(coach.index, data)
+def with_documents(copied_coach):
+    data = copied_coach.settings.data_dir
+    upload_bench_documents(copied_coach.index, data)
     for name, folder in MORE_SETS.items():
-        upload_bench_documents(coach.index, data, folder, owner=name)
-    return coach
+        upload_bench_documents(copied_coach.index, data, folder, owner=name)
+    return copied_coach
 
 
 def test_the_blind_documents_question_set_is_split_in_halves():

@@ -4,31 +4,21 @@ the answer's gist, and general sample wording that could contradict it is not of
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 
 from bench.documents_eval import OWNER, upload_bench_documents
 from coach.chat.guided import answers
-from coach.llm.fake import MockChatModel
 from coach.llm.prompts import OWN_DOCUMENT
-from coach.service import build_coach
-from coach.settings import Settings
-from tests.conftest import KNOWLEDGE
 
 GIST = re.compile(r"^\*\*In short:\*\* (.*) \[(\d+)\]$", re.M)
 SAY = re.compile(r'^\*\*You could say:\*\* ".*" \[(\d+)\]$', re.M)
 
 
 @pytest.fixture(scope="module")
-def coach(indexed_store, tmp_path_factory):
-    data = tmp_path_factory.mktemp("own-answers")
-    shutil.copytree(indexed_store / "chroma", data / "chroma")
-    built = build_coach(
-        Settings(data_dir=data, knowledge_dir=KNOWLEDGE, provider="fake", _env_file=None), MockChatModel()
-    )
-    upload_bench_documents(built.index, data)
-    return built
+def coach(copied_coach):
+    upload_bench_documents(copied_coach.index, copied_coach.settings.data_dir)
+    return copied_coach
 
 
 def composed(coach, question: str, owner: str | None):
