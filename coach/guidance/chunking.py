@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
 
-from coach.guidance.formats import markdown_blocks
+from coach.guidance.formats import HTML_COMMENT, markdown_blocks
 from coach.guidance.references import citations, for_section
 from coach.guidance.sources import SourceFile
 
@@ -18,15 +18,13 @@ HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
 TOKEN_BUDGET = 240
 OVERLAP_TOKENS = 24
 MAX_HEADING_CHARS = 200  # a heading path this long is still well under the budget
-_COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
 _ASKED = re.compile(r"^\s*asked:\s*", re.IGNORECASE)
-_ASKED_COMMENT = re.compile(r"<!--\s*asked:", re.IGNORECASE)
 
 
 def _split_comments(body: str) -> tuple[str, str]:
     """The body without HTML comments, and the phrasings of any `<!-- asked: a; b -->` comment in it."""
-    asked = [_ASKED.sub("", c).strip() for c in _COMMENT.findall(body) if _ASKED.match(c)]
-    return _COMMENT.sub("", body), "; ".join(a for a in asked if a)
+    asked = [_ASKED.sub("", c).strip() for c in HTML_COMMENT.findall(body) if _ASKED.match(c)]
+    return HTML_COMMENT.sub("", body), "; ".join(a for a in asked if a)
 
 
 @dataclass(frozen=True)
@@ -159,7 +157,7 @@ def chunk_file(file: SourceFile, count_tokens: Callable[[str], int], owner: str 
     """Chunks of one file, in reading order; every chunk's text fits TOKEN_BUDGET tokens."""
     if file.blocks:
         return document_chunks(file, count_tokens, owner)
-    if owner and not _ASKED_COMMENT.search(file.text):
+    if owner and not _split_comments(file.text)[1]:
         # A user's own Markdown (a wiki page, notes) was not written for this app: it is searched by paragraph,
         # like their PDFs. Guidance written for the app has everyday phrasings and is searched by its sections.
         return document_chunks(replace(file, blocks=tuple(markdown_blocks(file.text))), count_tokens, owner)

@@ -12,10 +12,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from coach.guidance.formats import HTML_COMMENT
 from coach.guidance.references import for_section
 from coach.guidance.sources import LIBRARY, SourceFile, load_folder
 
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _NUMBER_WORD = r"(?:\d+(?:\.\d+)?|two|three|four|five|six|seven|eight|nine|ten|twice)"
 _PEOPLE = r"(?:people|employees|staff|workers|mentees|mentors|participants|respondents|professionals|managers)"
 # Numbers used as evidence: advice such as "a 20-minute call" or "every six months" is not a claim to source.
@@ -57,7 +57,7 @@ class Claim:
 
 def sections(file: SourceFile) -> list[tuple[str, str]]:
     """(heading, prose) for each `##` section of a Markdown file, without comments (the asked: phrasings)."""
-    parts = re.split(r"(?m)^##\s+(.+?)\s*$", _COMMENT.sub("", file.text))
+    parts = re.split(r"(?m)^##\s+(.+?)\s*$", HTML_COMMENT.sub("", file.text))
     return [(parts[i].strip(), parts[i + 1]) for i in range(1, len(parts) - 1, 2)]
 
 

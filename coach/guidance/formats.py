@@ -11,7 +11,7 @@ import re
 import unicodedata
 from pathlib import PurePath
 
-from coach.guidance.layout import MAX_HEADING_CHARS, MAX_HEADING_WORDS, Block, page_blocks, text_blocks
+from coach.guidance.layout import Block, heading_shaped, page_blocks, text_blocks
 
 MARKDOWN = (".md", ".markdown")
 TEXT = (".txt",)
@@ -36,9 +36,10 @@ COMMON_ENCODINGS = [
     "big5",
     "euc_kr",
 ]
+_COMMONNESS = {codecs.lookup(name).name: n for n, name in enumerate(COMMON_ENCODINGS)}
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*$")
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
-_COMMENTS = re.compile(r"<!--.*?-->", re.DOTALL)
+HTML_COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
 
 
 def decode_text(data: bytes) -> str | None:
@@ -59,9 +60,8 @@ def decode_text(data: bytes) -> str | None:
     # guess that a short text cannot support (an English "£20" came back as Central European "Ł20"): the more
     # common codec wins a tie.
     cleanest = min(m.chaos for m in matches)
-    rank = {codecs.lookup(name).name: n for n, name in enumerate(COMMON_ENCODINGS)}
     tied = [m for m in matches if m.chaos <= cleanest]
-    return str(min(tied, key=lambda m: rank.get(codecs.lookup(m.encoding).name, len(rank))))
+    return str(min(tied, key=lambda m: _COMMONNESS.get(codecs.lookup(m.encoding).name, len(_COMMONNESS))))
 
 
 def named_rows(rows: list[list[str]]) -> list[Block]:
@@ -91,7 +91,7 @@ def _markdown_paragraphs(text: str) -> list[str]:
     """Paragraphs at blank lines, a fenced code block (``` or ~~~) kept whole, and HTML comments dropped."""
     paragraphs: list[list[str]] = [[]]
     fence = ""
-    for line in _COMMENTS.sub("", text).splitlines():
+    for line in HTML_COMMENT.sub("", text).splitlines():
         marker = line.lstrip()[:3]
         if marker in ("```", "~~~") and (not fence or marker == fence):
             fence = "" if fence else marker
@@ -156,9 +156,7 @@ def _word_heading_level(paragraph, last_heading: int, below_title: int) -> int:
         digits = style.removeprefix("Heading").strip()
         return (int(digits) if digits.isdigit() else 1) + below_title
     runs = [run for run in paragraph.runs if run.text.strip()]
-    text = paragraph.text.strip().rstrip(":")
-    short = len(text) <= MAX_HEADING_CHARS and len(text.split()) <= MAX_HEADING_WORDS and text[-1:] not in ".,;!"
-    if runs and short and all(run.bold for run in runs):
+    if runs and heading_shaped(paragraph.text.strip().rstrip(":")) and all(run.bold for run in runs):
         return min(last_heading + 1, 4) if last_heading else 2
     return 0
 

@@ -30,19 +30,27 @@ def _is_title_case(words: list[str]) -> bool:
     return sum(w[0].isupper() for w in significant) >= max(1, round(0.75 * len(significant)))
 
 
+def heading_shaped(line: str) -> bool:
+    """Whether a line has a heading's shape, whatever its case: short, not a sentence (no final full stop, comma,
+    semicolon or colon), not a list item or a table row. What else marks it a heading depends on where it stands
+    (bold in Word, first on a slide, the case rules of `heading_level`)."""
+    line = line.strip()
+    if not line or len(line) > MAX_HEADING_CHARS or line[-1] in ".,;:" or _BULLET.match(line) or "|" in line:
+        return False
+    return bool(_WORD.findall(line)) and len(line.split()) <= MAX_HEADING_WORDS
+
+
 def heading_level(line: str) -> int:
     """The level a one-line paragraph would have as a heading, or 0 when it reads as prose.
 
     Numbered lines take their depth ("2." → 2, "3.2" → 3); ALL CAPS, Title Case and question lines count as
     level 2. Sentences (a final full stop, comma or semicolon) and long lines are never headings."""
     line = line.strip()
-    if not line or len(line) > MAX_HEADING_CHARS or line[-1] in ".,;:" or _BULLET.match(line) or "|" in line:
+    if not heading_shaped(line):
         return 0
     if line[0].islower():  # the wrapped end of a sentence ("act on?"), never a heading
         return 0
     words = _WORD.findall(line)
-    if not words or len(line.split()) > MAX_HEADING_WORDS:
-        return 0
     numbered = _NUMBERED.match(line)
     if numbered and not numbered.group(2)[0].islower():
         return 2 + numbered.group(1).count(".")
@@ -108,12 +116,13 @@ def _running_lines(pages: list[list[str]]) -> set[str]:
         return set()
     shape = Counter()
     for lines in pages:
-        shape.update({_shape(line) for line in _edges(lines) if line.strip()})
+        shape.update({_shape(lines[n]) for n in _edge_rows(len(lines)) if lines[n].strip()})
     return {s for s, n in shape.items() if n >= max(3, len(pages) // 2)}
 
 
-def _edges(lines: list[str]) -> list[str]:
-    return lines[:EDGE_LINES] + lines[max(EDGE_LINES, len(lines) - EDGE_LINES) :]
+def _edge_rows(count: int) -> set[int]:
+    """The row numbers of a page of `count` lines where running headers and footers stand."""
+    return set(range(min(EDGE_LINES, count))) | set(range(max(EDGE_LINES, count - EDGE_LINES), count))
 
 
 def _body_width(pages: list[list[str]]) -> int:
@@ -156,7 +165,7 @@ def page_blocks(pages: list[str], slides: bool = False) -> list[Block]:
         if slides:
             close()
         titled = not slides
-        edge = set(range(EDGE_LINES)) | set(range(max(EDGE_LINES, len(lines) - EDGE_LINES), len(lines)))
+        edge = _edge_rows(len(lines))
         for number, line in enumerate(lines):
             stripped = line.strip()
             if not stripped or (number in edge and (_PAGE_NUMBER.match(stripped) or _shape(stripped) in running)):
@@ -164,8 +173,7 @@ def page_blocks(pages: list[str], slides: bool = False) -> list[Block]:
             level = heading_level(stripped) if len(stripped) < 0.8 * width else 0
             if not titled:
                 titled = True
-                short = len(stripped.split()) <= MAX_HEADING_WORDS and stripped[-1] not in ".,;"
-                level = level or (2 if short else 0)
+                level = level or (2 if heading_shaped(stripped) else 0)
             if level:
                 close()
                 blocks.append(Block(stripped, level, page_no))
