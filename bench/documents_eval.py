@@ -74,14 +74,15 @@ def recall_at(retriever: Retriever, questions: list[SpanQuestion], k: int = 3, o
 def recall_and_pages(
     retriever: Retriever, questions: list[SpanQuestion], owner: str, k: int = 3
 ) -> tuple[float, float]:
-    """Recall@k, and the share of the answers found on a PDF page whose citation names that page."""
+    """Recall@k, and the share of the answers found on a PDF page whose citation names that page (a paragraph over a
+    page break is cited at both)."""
     found = on_page = paged = 0
     for q in questions:
         hit = _answering(retriever.search(q.text, k=k, owner=owner), q)
         found += hit is not None
         if hit is not None and q.page:
             paged += 1
-            on_page += hit.page == q.page
+            on_page += hit.page <= q.page <= max(hit.page, hit.last_page)
     return found / len(questions), on_page / paged if paged else 1.0
 
 

@@ -206,3 +206,22 @@ def test_a_guidance_folder_reads_every_format_and_names_what_it_cannot(tmp_path)
     result = load_folder(tmp_path)
     assert [f.source for f in result.files] == ["essay.txt", "faq.html", "guide.docx", "handbook.pdf"]
     assert len(result.problems) == 1 and result.problems[0].startswith("scan.pdf: skipped, the PDF has no text layer")
+
+
+def test_a_paragraph_over_a_page_break_is_cited_at_both_pages(tmp_path, index):
+    filler = [f"Line {n} of the welcome, which says little about the rules of the scheme." for n in range(1, 9)]
+    pages = [
+        ["1 Welcome", *filler, "4 Leaving early", "A pairing may end early when either person asks the programme"],
+        ["team in writing, quoting form EX-7, and the team confirms within five days.", *filler[:3]],
+    ]
+    report = uploads.add_documents(
+        index, tmp_path / "data", "alice", [_write(tmp_path / "in", "rules.pdf", text_pdf(pages))]
+    )
+    assert not report.problems
+    hit = Retriever(index).search("how do I end my pairing early, which form", k=1, owner="alice")[0]
+    assert "quoting form EX-7" in hit.span and "A pairing may end early" in hit.span
+    assert (hit.page, hit.last_page) == (1, 2) and hit.label == "rules.pdf › 4 Leaving early › pp. 1–2"
+    welcome = [
+        h for h in Retriever(index).search("what does the welcome say", k=3, owner="alice") if "Welcome" in h.section
+    ]
+    assert welcome and all(h.last_page == 0 and h.label.endswith("1 Welcome › p. 1") for h in welcome)

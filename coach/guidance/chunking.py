@@ -40,6 +40,7 @@ class Chunk:
     asked: str = ""  # everyday phrasings of what the section answers, from <!-- asked: ... --> comments
     references: str = ""  # citations of the sources behind the section's claims, one a line
     page: int = 0  # the page a PDF paragraph starts on; 0 when the file has no pages
+    last_page: int = 0  # the page it ends on, when it runs on over a page break; else 0
     owner: str = ""  # the user who uploaded the file; "" for the built-in and shared guidance
     # "paragraph": one paragraph of a document, found small and shown with its section around it (small-to-big);
     # "section": a Markdown section shown as it is.
@@ -59,6 +60,7 @@ class Chunk:
             "asked": self.asked,
             "references": self.references,
             "page": self.page,
+            "last_page": self.last_page,
             "owner": self.owner,
             "unit": self.unit,
             "body_at": self.body_at,
@@ -144,6 +146,7 @@ def document_chunks(file: SourceFile, count_tokens: Callable[[str], int], owner:
                         position=position,
                         file_sha256=file.sha256,
                         page=block.page,
+                        last_page=block.last_page,
                         owner=owner,
                         unit="paragraph",
                         body_at=len(heading),

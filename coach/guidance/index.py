@@ -218,8 +218,9 @@ class Entry:
 ASKED_SUFFIX = "~asked"  # then, for one everyday phrasing alone, its number
 WINDOW_SUFFIX = "~w"  # then the window's number
 # Bump when what an entry stores changes: entries of another format are embedded again. 6: documents are read with
-# their layouts (typed headings, tables, slides, wrapped footers), so a user's earlier uploads are read anew.
-INDEX_FORMAT = 6
+# their layouts (typed headings, tables, slides, wrapped footers), so a user's earlier uploads are read anew. 7: a
+# PDF paragraph records the page it ends on, to be cited at both.
+INDEX_FORMAT = 7
 
 
 def entries(chunks: list[Chunk]) -> list[Entry]:

@@ -18,11 +18,13 @@ _PAGE_NUMBER = re.compile(r"^(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?$", re
 
 @dataclass(frozen=True)
 class Block:
-    """A heading (`level` ≥ 1) or a paragraph (`level` 0) of a document, with the page it starts on (0: no pages)."""
+    """A heading (`level` ≥ 1) or a paragraph (`level` 0) of a document, with the page it starts on (0: no pages)
+    and, for a paragraph that runs on over a page break, the page it ends on."""
 
     text: str
     level: int = 0
     page: int = 0
+    last_page: int = 0  # 0: the page it starts on
 
 
 def _is_title_case(words: list[str]) -> bool:
@@ -146,19 +148,19 @@ def _join_lines(lines: list[str]) -> str:
 
 def page_blocks(pages: list[str], slides: bool = False) -> list[Block]:
     """Blocks of a PDF's pages: running headers and footers dropped, wrapped lines joined into paragraphs, numbered
-    or title-like short lines taken as headings. A paragraph keeps the page it starts on. In a document's pages a
-    paragraph runs on over a page break; in `slides` each page ends its own, and a slide's first line is its
+    or title-like short lines taken as headings. A paragraph keeps the pages it starts and ends on. In a document's
+    pages a paragraph runs on over a page break; in `slides` each page ends its own, and a slide's first line is its
     title."""
     split = [[line.rstrip() for line in page.splitlines()] for page in pages]
     running = _running_lines(split)
     width = _body_width(split)
     blocks: list[Block] = []
     current: list[str] = []
-    start_page = 1
+    start_page = end_page = 1
 
     def close() -> None:
         if current:
-            blocks.append(Block(_join_lines(current), 0, start_page))
+            blocks.append(Block(_join_lines(current), 0, start_page, end_page if end_page > start_page else 0))
             current.clear()
 
     for page_no, lines in enumerate(split, 1):
@@ -182,6 +184,7 @@ def page_blocks(pages: list[str], slides: bool = False) -> list[Block]:
                 close()
             if not current:
                 start_page = page_no
+            end_page = page_no
             current.append(stripped)
             # A short line ending a sentence ends its paragraph; a table row stands alone.
             if "|" in stripped or (stripped[-1] in ".!?:" and len(stripped) < 0.85 * width):

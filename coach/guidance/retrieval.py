@@ -35,6 +35,7 @@ class Hit:
     score: float
     references: str = ""  # citations of the sources behind this passage's claims, one a line
     page: int = 0  # the PDF page the matched text starts on; 0 when the document has no pages
+    last_page: int = 0  # the page it ends on, when it runs on over a page break; else 0
     span: str = ""  # the paragraph that matched, when `text` is the larger section around it (small-to-big)
     owner: str = ""  # the user whose own document this is; "" for the shared guidance
 
@@ -44,6 +45,8 @@ class Hit:
     @property
     def label(self) -> str:
         where = f"{self.source} › {self.section}" if self.section else self.source
+        if self.last_page > self.page:
+            return f"{where} › pp. {self.page}–{self.last_page}"
         return f"{where} › p. {self.page}" if self.page else where
 
     def excerpt(self, width: int = 220) -> str:
@@ -163,6 +166,7 @@ class _Corpus:
                 section=str(m.get("section", "")),
                 score=0.0,
                 page=int(m.get("page", 0) or 0),
+                last_page=int(m.get("last_page", 0) or 0),
                 references=str(m.get("references", "")),
                 owner=str(m.get("owner", "")),
             )
