@@ -82,6 +82,25 @@ def test_a_word_file_keeps_typed_bold_headings_and_its_table_in_reading_order():
     ]
 
 
+def test_a_word_table_reads_a_merged_cell_once_and_keeps_equal_cells_apart():
+    import docx
+
+    document = docx.Document()
+    table = document.add_table(rows=3, cols=3)
+    for row, cells in zip(table.rows, [("Role", "Trained", "Vetted"), ("Mentor", "Yes", "Yes")], strict=False):
+        for cell, text in zip(row.cells, cells, strict=True):
+            cell.text = text
+    table.cell(2, 0).text = "Notes"
+    table.cell(2, 1).merge(table.cell(2, 2)).text = "Both checks by March"
+    out = io.BytesIO()
+    document.save(out)
+    assert [b.text for b in docx_blocks(out.getvalue())] == [
+        "Role | Trained | Vetted",
+        "Role: Mentor | Trained: Yes | Vetted: Yes",
+        "Notes | Both checks by March",
+    ]
+
+
 def test_the_rows_of_a_word_table_are_found_under_the_section_they_sit_in(embedder):
     file = read_source("guide.docx", _word_file())
     assert not isinstance(file, str)

@@ -162,7 +162,13 @@ def _word_heading_level(paragraph, last_heading: int, below_title: int) -> int:
 
 
 def _word_table(table) -> list[Block]:
-    return named_rows([list(dict.fromkeys(c.text.strip() for c in row.cells)) for row in table.rows])
+    """A Word table's rows, a cell merged across columns read once: python-docx repeats it for each column it spans.
+    Two cells that only hold the same text ("Yes | Yes") stay two."""
+    rows = []
+    for row in table.rows:
+        cells = row.cells
+        rows.append([c.text.strip() for n, c in enumerate(cells) if n == 0 or c != cells[n - 1]])
+    return named_rows(rows)
 
 
 def docx_blocks(data: bytes) -> list[Block] | str:
